@@ -1,0 +1,62 @@
+/** The `berth` command line: wiring and commands only. */
+import { Command, CommanderError, Option } from 'commander';
+import { countBySeverity } from './manifests/diagnostics.ts';
+import { ManifestPathError, readManifestFiles } from './manifests/load-files.ts';
+import { formatJson, formatText } from './manifests/report.ts';
+import { validateSources } from './manifests/validate.ts';
+
+/** Exit codes shared by every command. */
+export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+
+interface ValidateOptions {
+  readonly format: 'text' | 'json';
+  readonly strict: boolean;
+}
+
+async function validateCommand(path: string, options: ValidateOptions): Promise<number> {
+  const files = await readManifestFiles(path);
+  const result = validateSources(files);
+  const render = options.format === 'json' ? formatJson : formatText;
+  process.stdout.write(render(result, options));
+  const { errors, warnings } = countBySeverity(result.diagnostics);
+  return errors > 0 || (options.strict && warnings > 0) ? EXIT.invalid : EXIT.ok;
+}
+
+function program(setExit: (code: number) => void): Command {
+  const berth = new Command('berth')
+    .description('GitOps for Amazon ECS: drives ECS services, Auto Scaling capacity and CloudWatch alarms toward the manifests in git.')
+    .showHelpAfterError('(run `berth --help` for usage)')
+    .exitOverride();
+
+  berth
+    .command('validate')
+    .description('Check manifests: YAML syntax, each kind\'s JSON Schema, then references, ownership, sizes and secrets. Exit 0 valid, 1 invalid, 2 usage error.')
+    .argument('[path]', 'a manifest file, or a directory searched for .yaml/.yml files', 'manifests')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--strict', 'treat warnings as errors', false)
+    .action(async (path: string, options: ValidateOptions) => setExit(await validateCommand(path, options)));
+
+  return berth;
+}
+
+/** Runs the CLI with `argv` (as `process.argv`) and resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  try {
+    await program((code) => (exitCode = code)).parseAsync([...argv]);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version output end with these codes; everything else is a usage error.
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version'
+        ? EXIT.ok
+        : EXIT.usage;
+    }
+    if (err instanceof ManifestPathError) {
+      process.stderr.write(`berth: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`berth: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.invalid;
+  }
+}
