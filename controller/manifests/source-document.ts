@@ -131,7 +131,6 @@ export function parseSourceFile(file: SourceFile): SourceDocument[] {
       ...doc.errors.map((e) => syntaxProblem('error', e.code, e.message, e.linePos?.[0], lines, e.pos[0])),
       ...doc.warnings.map((e) => syntaxProblem('warning', e.code, e.message, e.linePos?.[0], lines, e.pos[0])),
     ];
-    if (doc.contents === null && problems.length === 0) return;
     let data: unknown = undefined;
     if (doc.errors.length === 0) {
       try {
@@ -141,6 +140,8 @@ export function parseSourceFile(file: SourceFile): SourceDocument[] {
         problems.push(syntaxProblem('error', 'YAML_CONVERSION', (err as Error).message, undefined, lines, offset));
       }
     }
+    // An empty document (only comments, or a trailing `---`) is no document.
+    if ((data === null || data === undefined) && problems.length === 0) return;
     result.push(new SourceDocument(file, index, doc, lines, data, problems));
   });
   return result;

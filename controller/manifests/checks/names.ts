@@ -82,7 +82,7 @@ export const uniqueAwsNames: Check = (ctx) => {
     ctx.report(entry, {
       rule: 'names/aws-clash',
       path,
-      message: `${entry.manifest.kind} ${entry.manifest.metadata.name} and ${first.manifest.kind} ${first.manifest.metadata.name} (${where(first.source)}) both manage the ${resource}`,
+      message: `${entry.manifest.kind} ${entry.manifest.metadata.name} and ${first.manifest.kind} ${first.manifest.metadata.name} (${where(first.source, ['metadata', 'name'])}) both manage the ${resource}`,
       expected: 'each AWS resource managed by one manifest',
       found: 'two manifests',
       fix: `change \`${path.join('.')}\` so that each manifest manages its own resource`,

@@ -23,7 +23,7 @@ function requireManifest(
   path: readonly string[],
 ): void {
   if (ctx.declared(kind, name)) return;
-  const names = ctx.declarations.filter((d) => d.ref.kind === kind).map((d) => d.ref.name);
+  const names = [...new Set(ctx.declarations.filter((d) => d.ref.kind === kind).map((d) => d.ref.name))];
   const hint = suggest(name, names);
   ctx.report(from, {
     rule: 'references/missing',

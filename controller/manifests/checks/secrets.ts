@@ -25,7 +25,7 @@ export const noPlaintextSecrets: Check = (ctx) => {
       const options = container.logConfiguration?.options ?? {};
       for (const [option, value] of Object.entries(options)) {
         if (typeof value !== 'string') continue;
-        const secret = detectPlaintextSecret(option.replace(/-/g, '_'), value);
+        const secret = detectPlaintextSecret(option, value);
         if (!secret) continue;
         ctx.report(entry, {
           rule: 'secrets/plaintext',
