@@ -1,4 +1,5 @@
 /** The `berth` command line: wiring and commands only. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { countBySeverity } from './manifests/diagnostics.ts';
 import { ManifestPathError, readManifestFiles } from './manifests/load-files.ts';
@@ -22,8 +23,14 @@ async function validateCommand(path: string, options: ValidateOptions): Promise<
   return errors > 0 || (options.strict && warnings > 0) ? EXIT.invalid : EXIT.ok;
 }
 
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 function program(setExit: (code: number) => void): Command {
   const berth = new Command('berth')
+    .version(version())
     .description('GitOps for Amazon ECS: drives ECS services, Auto Scaling capacity and CloudWatch alarms toward the manifests in git.')
     .showHelpAfterError('(run `berth --help` for usage)')
     .exitOverride();

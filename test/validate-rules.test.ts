@@ -36,10 +36,10 @@ const EXPECTED: Record<string, readonly string[]> = {
   ],
   'capacity-bounds.yaml': [
     "4:18 error capacity/min-above-max spec.minSize — minSize 3 is above maxSize 2",
-    "9:33 error ownership/scaler-field spec.desiredCapacity — `desiredCapacity` is owned by QueueScaler big (test/fixtures/validate/invalid/capacity-bounds.yaml:21) and must not be set here",
+    "9:33 error ownership/scaler-field spec.desiredCapacity — `desiredCapacity` is owned by QueueScaler big (test/fixtures/validate/invalid/capacity-bounds.yaml:26) and must not be set here",
     "9:50 error capacity/desired-out-of-bounds spec.desiredCapacity — desiredCapacity 5 is outside minSize 0 … maxSize 2",
     "18:13 error capacity/min-above-max spec.minTasks — minTasks 6 is above maxTasks 4",
-    "28:13 warning capacity/group-too-small spec.maxTasks — maxTasks 8 at 1 per instance needs 8 instances, but AutoScalingGroup desired-high (test/fixtures/validate/invalid/capacity-bounds.yaml:6) allows at most 2",
+    "28:13 warning capacity/group-too-small spec.maxTasks — maxTasks 8 at 1 per instance needs 8 instances, but AutoScalingGroup desired-high (test/fixtures/validate/invalid/capacity-bounds.yaml:9) allows at most 2",
     "29:18 error capacity/fallback-out-of-bounds spec.fallbackTasks — fallbackTasks 9 is outside minTasks 0 … maxTasks 8",
   ],
   'containers.yaml': [
@@ -80,9 +80,9 @@ const EXPECTED: Record<string, readonly string[]> = {
     "1:1 error document/not-a-mapping  — a manifest document must be a mapping with `apiVersion`, `kind`, `metadata` and `spec`",
   ],
   'scaler-owned-fields.yaml': [
-    "7:3 error ownership/scaler-field spec.desiredCount — `desiredCount` is owned by QueueScaler ocr (test/fixtures/validate/invalid/scaler-owned-fields.yaml:18) and must not be set here",
-    "16:33 error ownership/scaler-field spec.desiredCapacity — `desiredCapacity` is owned by QueueScaler ocr (test/fixtures/validate/invalid/scaler-owned-fields.yaml:18) and must not be set here",
-    "32:22 error ownership/two-scalers spec.target.service — Service worker is already scaled by QueueScaler ocr (test/fixtures/validate/invalid/scaler-owned-fields.yaml:18)",
+    "7:3 error ownership/scaler-field spec.desiredCount — `desiredCount` is owned by QueueScaler ocr (test/fixtures/validate/invalid/scaler-owned-fields.yaml:23) and must not be set here",
+    "16:33 error ownership/scaler-field spec.desiredCapacity — `desiredCapacity` is owned by QueueScaler ocr (test/fixtures/validate/invalid/scaler-owned-fields.yaml:23) and must not be set here",
+    "32:22 error ownership/two-scalers spec.target.service — Service worker is already scaled by QueueScaler ocr (test/fixtures/validate/invalid/scaler-owned-fields.yaml:23)",
   ],
   'scaler-references.yaml': [
     "6:22 error references/missing spec.target.service — `target.service` names Service workr, which is not among the manifests",

@@ -63,7 +63,7 @@ export const scalerBounds: Check = (ctx) => {
         rule: 'capacity/group-too-small',
         severity: 'warning',
         path: ['spec', 'maxTasks'],
-        message: `maxTasks ${spec.maxTasks} at ${perInstance} per instance needs ${needed} instances, but AutoScalingGroup ${group.manifest.metadata.name} (${where(group.source)}) allows at most ${group.manifest.spec.maxSize}`,
+        message: `maxTasks ${spec.maxTasks} at ${perInstance} per instance needs ${needed} instances, but AutoScalingGroup ${group.manifest.metadata.name} (${where(group.source, ['spec', 'maxSize'])}) allows at most ${group.manifest.spec.maxSize}`,
         expected: `at most ${group.manifest.spec.maxSize * perInstance} tasks`,
         found: String(spec.maxTasks),
         fix: `lower maxTasks to ${group.manifest.spec.maxSize * perInstance}, or raise the group's maxSize to ${needed}`,
