@@ -2,13 +2,13 @@
  * How long `berth validate` takes on 1000 Service manifests, and how much memory it needs.
  * Goal: under 1 s on the 2-core development machine.
  *
- *   npm run bench:validate [-- --services 1000 --runs 7]
+ *   npm run bench:validate [-- --services 1000 --runs 7 --dir /tmp/manifests]
  *
  * Prints the in-process time (cold: first run, including schema compilation; warm: median of the
  * following runs), the end-to-end time of the CLI as a process (median), and the peak RSS of both.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +16,12 @@ import { readManifestFiles } from '../controller/manifests/load-files.ts';
 import { validateSources } from '../controller/manifests/validate.ts';
 
 const { values } = parseArgs({
-  options: { services: { type: 'string', default: '1000' }, runs: { type: 'string', default: '7' } },
+  options: {
+    services: { type: 'string', default: '1000' },
+    runs: { type: 'string', default: '7' },
+    /** Write the generated manifests here and keep them (for profiling); default a temporary directory. */
+    dir: { type: 'string' },
+  },
 });
 const services = Number(values.services);
 const runs = Math.max(2, Number(values.runs));
@@ -84,7 +89,8 @@ ${secrets}
 `;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'berth-bench-validate-'));
+const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'berth-bench-validate-'));
+mkdirSync(dir, { recursive: true });
 try {
   for (let f = 0; f * perFile < services; f++) {
     const docs: string[] = [];
@@ -122,7 +128,7 @@ try {
   console.log(`  CLI process end to end (median of ${cliTimings.length}):  ${median(cliTimings).toFixed(0)} ms, peak RSS ${cliRssMiB.toFixed(0)} MiB`);
   console.log(`  goal: < 1000 ms → ${median(cliTimings) < 1000 ? 'met' : 'NOT met'} (CLI end to end)`);
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (values.dir === undefined) rmSync(dir, { recursive: true, force: true });
 }
 
 function median(values: readonly number[]): number {

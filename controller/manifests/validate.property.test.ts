@@ -6,8 +6,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadAll } from 'js-yaml';
 import { parseAllDocuments, stringify } from 'yaml';
 import { validateSources } from './validate.ts';
+import { YAML_1_2_CORE_SCHEMA } from './yaml-core-schema.ts';
 import type { ValidationResult } from './validate.ts';
 import type { SourceFile } from './source-document.ts';
 
@@ -18,6 +20,20 @@ const validFiles: SourceFile[] = readdirSync(manifestsDir)
 const validDocuments: unknown[] = validFiles.flatMap((f) => parseAllDocuments(f.text)).flatMap((d) => ('toJS' in d ? [d.toJS() as unknown] : []));
 
 const RUNS = Number(process.env.BERTH_PROPERTY_RUNS ?? 200);
+
+/** What js-yaml (the fast path) and the yaml package (positions) read from a text; an error reads as 'error'. */
+function bothParsers(text: string): [unknown, unknown] {
+  let fast: unknown;
+  try {
+    fast = loadAll(text, undefined, { schema: YAML_1_2_CORE_SCHEMA });
+  } catch {
+    fast = 'error';
+  }
+  const docs = parseAllDocuments(text);
+  const parsed = Array.isArray(docs) ? docs : [];
+  const positional = parsed.some((d) => d.errors.length > 0) ? 'error' : parsed.map((d) => d.toJS() as unknown);
+  return [fast, positional];
+}
 
 /** The invariants of any result. */
 function assertWellFormed(result: ValidationResult, files: readonly SourceFile[]): void {
@@ -129,6 +145,45 @@ describe('validation never crashes', () => {
         },
       ),
       { numRuns: RUNS },
+    );
+  });
+
+  it('reads the same data through both YAML parsers (js-yaml for speed, yaml for positions)', () => {
+    const scalar = fc.oneof(
+      fc.string(),
+      fc.constantFrom('yes', 'no', 'on', 'off', 'null', '~', '0x1F', '0o17', '1e3', '.inf', '-.NaN', '2024-12-01', '012', '+1', '1_000', 'true', 'True', 'TRUE'),
+      fc.integer(),
+      fc.double({ noNaN: true }),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(fc.string(), tie('node'), { maxKeys: 4 })),
+    })).node;
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 3 }), fc.boolean(), (docs, plain) => {
+        // Scalars written both quoted and plain, so the parsers' type resolution is compared.
+        const text = docs.map((d) => (plain ? stringify(d, { defaultStringType: 'PLAIN', defaultKeyType: 'PLAIN' }) : stringify(d))).join('---\n');
+        const [fast, positional] = bothParsers(text);
+        expect(fast).toEqual(positional);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('resolves plain scalars the same way in both parsers (numbers, booleans, nulls and near misses)', () => {
+    const numberish = fc.oneof(
+      fc.stringMatching(/^[-+]?(\.[0-9]{1,3}|[0-9]{1,4}(\.[0-9]{0,3})?)([eE][-+]?[0-9]{1,2})?$/),
+      fc.stringMatching(/^(0o[0-7]{1,4}|0x[0-9a-fA-F]{1,4}|0b[01]{1,4}|[-+]?\.(inf|Inf|INF|nan|NaN|NAN))$/),
+      fc.string({ unit: fc.constantFrom(...'0123456789.+-eExXoObB_:aInfNulTrFsy~'), minLength: 1, maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(fc.array(numberish, { minLength: 1, maxLength: 6 }), (scalars) => {
+        const text = scalars.map((v, i) => `k${i}: ${v}`).join('\n');
+        const [fast, positional] = bothParsers(text);
+        expect(fast).toEqual(positional);
+      }),
+      { numRuns: RUNS * 5 },
     );
   });
 
