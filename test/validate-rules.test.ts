@@ -105,6 +105,10 @@ const EXPECTED: Record<string, readonly string[]> = {
     "18:20 error secrets/plaintext spec.taskDefinition.containerDefinitions[0].environment[3].value — environment variable TLS_KEY of container api holds a plaintext secret: the value holds a PEM private key",
     "25:83 error secrets/plaintext spec.taskDefinition.containerDefinitions[0].logConfiguration.options[\"splunk-token\"] — log option splunk-token of container api holds a plaintext secret: the name `splunk-token` says it is a secret and it has a literal value",
   ],
+  'task-size.yaml': [
+    "9:10 error task-definition/size-format spec.taskDefinition.cpu — task cpu \"0.3 vCPU\" is not a CPU size ECS reads",
+    "10:13 error task-definition/size-format spec.taskDefinition.memory — task memory \"0\" is not a memory size ECS reads",
+  ],
   'unknown-kind.yaml': [
     "2:7 error document/kind kind — unknown kind \"Servise\"",
   ],

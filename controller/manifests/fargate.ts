@@ -3,24 +3,23 @@
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
  */
 
+/** A whole positive size from a number, a numeric string, or a number with `unit` (scaled by `perUnit`). */
+function parseSize(value: string | number, unit: RegExp, perUnit: number): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : undefined;
+  const match = new RegExp(`^\\s*(\\d*\\.?\\d+)\\s*(${unit.source})?\\s*$`, 'i').exec(value);
+  if (!match?.[1]) return undefined;
+  const size = match[2] ? Number(match[1]) * perUnit : Number(match[1]);
+  return Number.isInteger(size) && size > 0 ? size : undefined;
+}
+
 /** CPU units from a task-level `cpu`: `512`, `"512"`, `"0.5 vCPU"`, `"1 vcpu"`. Undefined when unreadable. */
 export function parseCpuUnits(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(vcpu)?\s*$/i.exec(value);
-  if (!match?.[1]) return undefined;
-  const amount = Number(match[1]);
-  const units = match[2] ? amount * 1024 : amount;
-  return Number.isInteger(units) && units > 0 ? units : undefined;
+  return parseSize(value, /vcpu/, 1024);
 }
 
 /** MiB from a task-level `memory`: `2048`, `"2048"`, `"2 GB"`, `"2GB"`. Undefined when unreadable. */
 export function parseMemoryMiB(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(gb)?\s*$/i.exec(value);
-  if (!match?.[1]) return undefined;
-  const amount = Number(match[1]);
-  const mib = match[2] ? amount * 1024 : amount;
-  return Number.isInteger(mib) && mib > 0 ? mib : undefined;
+  return parseSize(value, /gb/, 1024);
 }
 
 function range(from: number, to: number, step: number): number[] {

@@ -50,34 +50,35 @@ export const scalerOwnedFields: Check = (ctx) => {
     }
   }
   for (const entry of ctx.of('Service')) {
-    const owner = serviceOwners.get(entry.manifest.metadata.name);
-    if (owner && entry.manifest.spec.desiredCount !== undefined) {
-      ctx.report(entry, {
-        rule: 'ownership/scaler-field',
-        path: ['spec', 'desiredCount'],
-        at: 'key',
-        message: `\`desiredCount\` is owned by QueueScaler ${owner.manifest.metadata.name} (${where(owner.source, ['spec', 'target', 'service'])}) and must not be set here`,
-        expected: 'no desiredCount',
-        found: String(entry.manifest.spec.desiredCount),
-        fix: `remove \`desiredCount\`; QueueScaler ${owner.manifest.metadata.name} sets it from the queue backlog (its bounds are minTasks and maxTasks)`,
-      });
-    }
+    reportOwnedField(ctx, entry, serviceOwners.get(entry.manifest.metadata.name), 'desiredCount', entry.manifest.spec.desiredCount, 'service', 'from the queue backlog (its bounds are minTasks and maxTasks)');
   }
   for (const entry of ctx.of('AutoScalingGroup')) {
-    const owner = groupOwners.get(entry.manifest.metadata.name);
-    if (owner && entry.manifest.spec.desiredCapacity !== undefined) {
-      ctx.report(entry, {
-        rule: 'ownership/scaler-field',
-        path: ['spec', 'desiredCapacity'],
-        at: 'key',
-        message: `\`desiredCapacity\` is owned by QueueScaler ${owner.manifest.metadata.name} (${where(owner.source, ['spec', 'target', 'autoScalingGroup'])}) and must not be set here`,
-        expected: 'no desiredCapacity',
-        found: String(entry.manifest.spec.desiredCapacity),
-        fix: `remove \`desiredCapacity\`; QueueScaler ${owner.manifest.metadata.name} sets it (within minSize and maxSize)`,
-      });
-    }
+    reportOwnedField(ctx, entry, groupOwners.get(entry.manifest.metadata.name), 'desiredCapacity', entry.manifest.spec.desiredCapacity, 'autoScalingGroup', '(within minSize and maxSize)');
   }
 };
+
+/** A field the scaler `owner` sets, also set in the manifest `entry`. */
+function reportOwnedField(
+  ctx: CheckContext,
+  entry: ManifestEntry,
+  owner: ManifestEntry<QueueScalerManifest> | undefined,
+  field: 'desiredCount' | 'desiredCapacity',
+  value: number | undefined,
+  targetField: 'service' | 'autoScalingGroup',
+  how: string,
+): void {
+  if (!owner || value === undefined) return;
+  const scaler = owner.manifest.metadata.name;
+  ctx.report(entry, {
+    rule: 'ownership/scaler-field',
+    path: ['spec', field],
+    at: 'key',
+    message: `\`${field}\` is owned by QueueScaler ${scaler} (${where(owner.source, ['spec', 'target', targetField])}) and must not be set here`,
+    expected: `no ${field}`,
+    found: String(value),
+    fix: `remove \`${field}\`; QueueScaler ${scaler} sets it ${how}`,
+  });
+}
 
 function claim(
   ctx: CheckContext,

@@ -37,24 +37,18 @@ export const taskSize: Check = (ctx) => {
     const fargate = usesFargate(entry.manifest.spec);
     const cpu = td.cpu === undefined ? undefined : parseCpuUnits(td.cpu);
     const memory = td.memory === undefined ? undefined : parseMemoryMiB(td.memory);
-    if (td.cpu !== undefined && cpu === undefined) {
+    for (const [field, value, parsed, what, expected, example] of [
+      ['cpu', td.cpu, cpu, 'CPU size', 'CPU units such as 512 or "1024", or vCPUs such as "0.5 vCPU"', 'write the CPU units, e.g. `cpu: "512"`'],
+      ['memory', td.memory, memory, 'memory size', 'MiB such as 2048 or "2048", or GB such as "2 GB"', 'write the memory in MiB, e.g. `memory: "2048"`'],
+    ] as const) {
+      if (value === undefined || parsed !== undefined) continue;
       ctx.report(entry, {
         rule: 'task-definition/size-format',
-        path: [...TD, 'cpu'],
-        message: `task cpu ${JSON.stringify(td.cpu)} is not a CPU size ECS reads`,
-        expected: 'CPU units such as 512 or "1024", or vCPUs such as "0.5 vCPU"',
-        found: JSON.stringify(td.cpu),
-        fix: 'write the CPU units, e.g. `cpu: "512"`',
-      });
-    }
-    if (td.memory !== undefined && memory === undefined) {
-      ctx.report(entry, {
-        rule: 'task-definition/size-format',
-        path: [...TD, 'memory'],
-        message: `task memory ${JSON.stringify(td.memory)} is not a memory size ECS reads`,
-        expected: 'MiB such as 2048 or "2048", or GB such as "2 GB"',
-        found: JSON.stringify(td.memory),
-        fix: 'write the memory in MiB, e.g. `memory: "2048"`',
+        path: [...TD, field],
+        message: `task ${field} ${JSON.stringify(value)} is not a ${what} ECS reads`,
+        expected,
+        found: JSON.stringify(value),
+        fix: example,
       });
     }
     if (!fargate) continue;
