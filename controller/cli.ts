@@ -23,6 +23,21 @@ async function validateCommand(path: string, options: ValidateOptions): Promise<
   return errors > 0 || (options.strict && warnings > 0) ? EXIT.invalid : EXIT.ok;
 }
 
+interface SimOptions {
+  readonly port: string;
+  readonly host: string;
+  readonly seed?: string;
+  readonly clock: 'real' | 'virtual';
+  readonly speed: string;
+}
+
+/** `berth sim`: serves the AWS simulator until SIGINT or SIGTERM. */
+async function simCommand(options: SimOptions): Promise<number> {
+  const { loadSeedFile, runSimulator } = await import('../sim/cli.ts');
+  const seed = options.seed === undefined ? undefined : await loadSeedFile(options.seed);
+  return runSimulator({ port: Number(options.port), host: options.host, seed, clock: options.clock, speed: Number(options.speed) });
+}
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -43,6 +58,16 @@ function program(setExit: (code: number) => void): Command {
     .option('--strict', 'treat warnings as errors', false)
     .action(async (path: string, options: ValidateOptions) => setExit(await validateCommand(path, options)));
 
+  berth
+    .command('sim')
+    .description('Run the local AWS simulator (ECS, Auto Scaling, CloudWatch over their real wire protocols). Without --seed it holds the deployment\'s own infrastructure: the g5.xlarge group filot-ocr-gpu-asg joining filot-ocr-gpu-cluster.')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '4566')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--seed <file>', 'YAML or JSON seed: accountId, region, behaviour, clusters, autoScalingGroups')
+    .addOption(new Option('--clock <clock>', 'real time, or a virtual clock moved by POST /_sim/clock/advance').choices(['real', 'virtual']).default('real'))
+    .option('--speed <factor>', 'real-time mode: simulated seconds per real second', '1')
+    .action(async (options: SimOptions) => setExit(await simCommand(options)));
+
   return berth;
 }
 
@@ -59,7 +84,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         ? EXIT.ok
         : EXIT.usage;
     }
-    if (err instanceof ManifestPathError) {
+    if (err instanceof ManifestPathError || (err instanceof Error && err.name === 'SeedFileError')) {
       process.stderr.write(`berth: ${err.message}\n`);
       return EXIT.usage;
     }
