@@ -141,7 +141,6 @@ export class Simulator {
 
   /** Empties the world and loads the seed again (or a new one). Counters and faults are cleared. */
   reset(seed: SimSeed = this.seedData): void {
-    this.seedData = seed;
     const scheduler = new Scheduler(this.clock.now());
     const history: HistoryEvent[] = [];
     const random = seededRandom(this.randomSeed);
@@ -159,9 +158,11 @@ export class Simulator {
     world.ecs = ecs;
     const autoscaling = new AutoScalingSim(world);
     const cloudwatch = new CloudWatchSim(world);
-    this.state = { world, services: { ecs, autoscaling, cloudwatch }, ecs, autoscaling, cloudwatch, history };
+    // Seed first, install after: a bad seed throws and leaves the current world as it was.
     for (const cluster of seed.clusters ?? []) ecs.seedCluster(cluster.region ?? world.defaultRegion, cluster.name);
     for (const group of seed.autoScalingGroups ?? []) autoscaling.seedGroup(group);
+    this.state = { world, services: { ecs, autoscaling, cloudwatch }, ecs, autoscaling, cloudwatch, history };
+    this.seedData = seed;
     this.faults = [];
     this.calls.clear();
     this.throttled.clear();

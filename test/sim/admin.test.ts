@@ -61,6 +61,13 @@ describe('/_sim/ admin API', () => {
     expect(json).toEqual({ calls: { ecs: { DescribeClusters: 3 }, cloudwatch: { DescribeAlarms: 1 } }, throttled: { ecs: { DescribeClusters: 2 } } });
   });
 
+  it('refuses a bad seed and keeps the world as it was', async () => {
+    const bad = await admin('POST', 'seed', { clusters: [{ name: 'half' }], autoScalingGroups: [{ name: 'g', instanceType: 'z9.huge', minSize: 0, maxSize: 1, desiredCapacity: 0, cluster: 'half' }] });
+    expect(bad.status).toBe(400);
+    const out = await s.ecs.send(new DescribeClustersCommand({ clusters: ['web', 'half'] }));
+    expect(out.clusters?.map((c) => c.clusterName)).toEqual(['web']);
+  });
+
   it('seeds, dumps and resets the world', async () => {
     expect((await admin('POST', 'seed', { accountId: '111122223333', clusters: [{ name: 'other' }], autoScalingGroups: [] })).status).toBe(200);
     const out = await s.ecs.send(new DescribeClustersCommand({ clusters: ['other', 'web'] }));
