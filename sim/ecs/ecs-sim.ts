@@ -1,46 +1,103 @@
-/** Simulated Amazon ECS (AWS JSON 1.1). */
-import { AwsError } from '../errors.ts';
+/**
+ * Simulated Amazon ECS (AWS JSON 1.1): the operations by name, and the hooks the Auto Scaling
+ * simulator calls as instances boot and terminate. Each concern lives in its own module:
+ * clusters, task definitions, services and their scheduler, tasks, task protection, container
+ * instances and placement, tags.
+ */
 import type { EcsHooks, Operation, SimService, World } from '../world.ts';
+import { clusterOperations, createCluster } from './clusters.ts';
+import { ContainerInstances } from './container-instances.ts';
+import { ServiceScheduler } from './service-scheduler.ts';
+import { serviceOperations } from './services.ts';
+import type { EcsContext } from './store.ts';
+import { createContext } from './store.ts';
+import { tagOperations } from './tags.ts';
+import { taskDefinitionOperations } from './task-definitions.ts';
+import { taskProtectionOperations } from './task-protection.ts';
 
 export class EcsSim implements SimService, EcsHooks {
   readonly operations: Readonly<Record<string, Operation>>;
-  private readonly world: World;
-  private readonly clusters = new Map<string, { name: string; arn: string }>();
+  private readonly ctx: EcsContext;
+  private readonly scheduler: ServiceScheduler;
+  private readonly instances: ContainerInstances;
 
   constructor(world: World) {
-    this.world = world;
+    const ctx = createContext(world);
+    const scheduler = new ServiceScheduler(ctx);
+    const instances = new ContainerInstances(ctx, scheduler.tasks, (cluster) => scheduler.capacityAdded(cluster));
+    this.ctx = ctx;
+    this.scheduler = scheduler;
+    this.instances = instances;
     this.operations = {
-      DescribeClusters: (input, ctx) => {
-        const names = (input.clusters as string[] | undefined) ?? ['default'];
-        const found = names.map((n) => this.clusters.get(`${ctx.region}/${n}`));
-        return {
-          clusters: found.filter((c) => c !== undefined).map((c) => ({ clusterName: c.name, clusterArn: c.arn, status: 'ACTIVE' })),
-          failures: names.filter((_, i) => !found[i]).map((n) => ({ arn: `arn:aws:ecs:${ctx.region}:${this.world.accountId}:cluster/${n}`, reason: 'MISSING' })),
-        };
-      },
-      ListServices: (input, ctx) => {
-        const cluster = (input.cluster as string | undefined) ?? 'default';
-        if (!this.clusters.has(`${ctx.region}/${cluster}`)) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
-        return { serviceArns: [] };
-      },
+      ...clusterOperations(ctx),
+      ...taskDefinitionOperations(ctx),
+      ...serviceOperations(ctx, scheduler),
+      ...scheduler.tasks.operations(),
+      ...taskProtectionOperations(ctx, scheduler.tasks, (task) => scheduler.protectionChanged(task)),
+      ...instances.operations(),
+      ...tagOperations(ctx),
     };
   }
 
+  /** A cluster that exists before Berth runs. */
   seedCluster(region: string, name: string): void {
-    this.clusters.set(`${region}/${name}`, { name, arn: `arn:aws:ecs:${region}:${this.world.accountId}:cluster/${name}` });
+    createCluster(this.ctx, region, { clusterName: name });
   }
 
-  registerContainerInstance(): string | undefined {
-    return undefined;
+  registerContainerInstance(instance: Parameters<EcsHooks['registerContainerInstance']>[0]): string | undefined {
+    return this.instances.register(instance);
   }
 
-  deregisterContainerInstance(): void {}
-
-  tasksOnInstance(): number {
-    return 0;
+  deregisterContainerInstance(region: string, ec2InstanceId: string): void {
+    this.instances.deregister(region, ec2InstanceId);
   }
 
+  tasksOnInstance(region: string, ec2InstanceId: string): number {
+    return this.instances.tasksOn(region, ec2InstanceId);
+  }
+
+  /** Everything, summarised as plain data (the admin API's state dump), one flat list per kind. */
   dump(): unknown {
-    return { clusters: [...this.clusters.values()] };
+    const { store } = this.ctx;
+    const clusters = [...store.clusters.values()];
+    return {
+      clusters: clusters.map((c) => ({ name: c.name, arn: c.arn, region: c.region, status: c.status })),
+      services: clusters.flatMap((c) =>
+        [...c.services.values()].map((s) => ({
+          cluster: c.name,
+          name: s.name,
+          status: s.status,
+          launchType: s.launchType,
+          desiredCount: s.desiredCount,
+          taskDefinition: s.deployments[0]?.taskDefinition.arn,
+          deployments: s.deployments.map((d) => ({ id: d.id, status: d.status, taskDefinition: d.taskDefinition.arn, rolloutState: d.rolloutState, failedTasks: d.failedTasks })),
+          latestEvents: s.events.slice(0, 5).map((e) => e.message),
+        })),
+      ),
+      containerInstances: clusters.flatMap((c) =>
+        [...c.instances.values()].map((ci) => ({
+          cluster: c.name,
+          id: ci.id,
+          ec2InstanceId: ci.ec2InstanceId,
+          instanceType: ci.instanceType,
+          status: ci.status,
+          remaining: { cpu: ci.cpu - ci.usedCpu, memory: ci.memory - ci.usedMemory, gpus: ci.gpuIds.length - ci.usedGpus.size },
+          tasks: ci.tasks.size,
+        })),
+      ),
+      tasks: clusters.flatMap((c) =>
+        [...c.tasks.values()].map((t) => ({
+          cluster: c.name,
+          id: t.id,
+          service: t.service?.name,
+          taskDefinition: `${t.taskDefinition.family}:${t.taskDefinition.revision}`,
+          lastStatus: t.lastStatus,
+          desiredStatus: t.desiredStatus,
+          instance: t.instance?.ec2InstanceId,
+          stoppedReason: t.stoppedReason,
+        })),
+      ),
+      taskDefinitions: [...store.taskDefinitions.values()].map((td) => ({ arn: td.arn, status: td.status })),
+    };
   }
 }

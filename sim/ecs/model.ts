@@ -1,0 +1,192 @@
+/**
+ * What the simulated ECS holds. Records are mutable and refer to each other directly (a task to its
+ * cluster, service and instance), so that a lookup never scans more than the records it concerns.
+ * API shapes are built from them on the way out (see the `*View` functions of each module).
+ */
+import type {
+  Attribute,
+  ClusterSetting,
+  NetworkConfiguration,
+  PlacementConstraint,
+  PlacementStrategy,
+  PropagateTags,
+  TaskDefinition,
+  TaskStopCode,
+} from '@aws-sdk/client-ecs';
+
+export interface TagRecord {
+  key: string;
+  value: string;
+}
+
+/** Anything that can carry tags (TagResource works on every kind). */
+export interface Taggable {
+  tags: TagRecord[];
+}
+
+export type ClusterStatus = 'ACTIVE' | 'INACTIVE';
+
+export interface ClusterRecord extends Taggable {
+  readonly arn: string;
+  readonly name: string;
+  readonly region: string;
+  status: ClusterStatus;
+  settings: ClusterSetting[];
+  /** By service name, in creation order; the latest service of each name (an INACTIVE one until replaced). */
+  readonly services: Map<string, ServiceRecord>;
+  /** By task ID, every task until it is purged (an hour after it stopped). */
+  readonly tasks: Map<string, TaskRecord>;
+  /** By container instance ID. */
+  readonly instances: Map<string, ContainerInstanceRecord>;
+  /** Services with tasks they could not place: a pass runs for each when capacity appears. */
+  readonly waitingForCapacity: Set<ServiceRecord>;
+}
+
+export type TaskDefinitionStatus = 'ACTIVE' | 'INACTIVE';
+
+/** What a task of a task definition takes from a container instance. */
+export interface TaskDemand {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly gpus: number;
+  /** Static host ports as `tcp:80`, `udp:53` (bridge and host network modes only). */
+  readonly hostPorts: readonly string[];
+}
+
+export interface TaskDefinitionRecord extends Taggable {
+  readonly arn: string;
+  readonly family: string;
+  readonly revision: number;
+  readonly region: string;
+  status: TaskDefinitionStatus;
+  deregisteredAt: number | undefined;
+  /** The task definition as DescribeTaskDefinition returns it, defaults filled in; without status. */
+  readonly body: TaskDefinition;
+  readonly demand: TaskDemand;
+  readonly hasHealthCheck: boolean;
+  readonly networkMode: 'bridge' | 'host' | 'awsvpc' | 'none';
+}
+
+export type ServiceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+export type LaunchType = 'EC2' | 'FARGATE';
+export type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+export interface DeploymentRecord {
+  readonly id: string;
+  status: 'PRIMARY' | 'ACTIVE';
+  readonly taskDefinition: TaskDefinitionRecord;
+  readonly createdAt: number;
+  updatedAt: number;
+  rolloutState: RolloutState;
+  rolloutStateReason: string;
+  failedTasks: number;
+  readonly launchType: LaunchType;
+  readonly networkConfiguration: NetworkConfiguration | undefined;
+}
+
+export interface DeploymentSettings {
+  maximumPercent: number;
+  minimumHealthyPercent: number;
+  circuitBreaker: { enable: boolean; rollback: boolean };
+}
+
+export interface ServiceEventRecord {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly message: string;
+}
+
+export interface ServiceRecord extends Taggable {
+  readonly arn: string;
+  readonly name: string;
+  readonly cluster: ClusterRecord;
+  status: ServiceStatus;
+  desiredCount: number;
+  readonly launchType: LaunchType;
+  readonly createdAt: number;
+  readonly createdBy: string;
+  deploymentSettings: DeploymentSettings;
+  placementConstraints: PlacementConstraint[];
+  placementStrategy: PlacementStrategy[];
+  networkConfiguration: NetworkConfiguration | undefined;
+  healthCheckGracePeriodSeconds: number;
+  readonly propagateTags: PropagateTags;
+  readonly enableECSManagedTags: boolean;
+  enableExecuteCommand: boolean;
+  /** The PRIMARY deployment first, then older ACTIVE ones, newest first. */
+  deployments: DeploymentRecord[];
+  /** The last deployment that completed: what the circuit breaker rolls back to. */
+  lastCompleted: DeploymentRecord | undefined;
+  /** Newest first, at most 100. */
+  events: ServiceEventRecord[];
+  /** Every task of the service not yet purged. */
+  readonly tasks: Set<TaskRecord>;
+  /** When the next scheduler pass is due, if one is scheduled. */
+  passAt: number | undefined;
+  /** Whether the last pass found the service at its desired state (for the steady-state event). */
+  steady: boolean;
+  /** The last placement failure event, so that a repeat is not logged again (AWS omits duplicates). */
+  lastPlacementFailure: { readonly message: string; readonly at: number } | undefined;
+  deletedAt: number | undefined;
+}
+
+export type TaskLastStatus = 'PROVISIONING' | 'PENDING' | 'RUNNING' | 'STOPPED';
+export type HealthStatus = 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY';
+
+export interface TaskRecord extends Taggable {
+  readonly id: string;
+  readonly arn: string;
+  readonly cluster: ClusterRecord;
+  readonly service: ServiceRecord | undefined;
+  /** The deployment the task belongs to (it can move to a rollback deployment of the same task definition). */
+  deploymentId: string | undefined;
+  readonly startedBy: string | undefined;
+  readonly taskDefinition: TaskDefinitionRecord;
+  readonly launchType: LaunchType;
+  readonly availabilityZone: string;
+  readonly networkConfiguration: NetworkConfiguration | undefined;
+  readonly enableExecuteCommand: boolean;
+  lastStatus: TaskLastStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  healthStatus: HealthStatus;
+  readonly createdAt: number;
+  pullStartedAt: number | undefined;
+  pullStoppedAt: number | undefined;
+  startedAt: number | undefined;
+  stoppingAt: number | undefined;
+  stoppedAt: number | undefined;
+  stopCode: TaskStopCode | undefined;
+  stoppedReason: string | undefined;
+  /** Why the containers stopped, when they failed (CannotPullContainerError …). */
+  containerReason: string | undefined;
+  /** The container instance (EC2 only) and what the task holds on it. */
+  instance: ContainerInstanceRecord | undefined;
+  gpuIds: readonly string[];
+  /** Scale-in protection: protected until this time (epoch ms). */
+  protectedUntil: number | undefined;
+  version: number;
+}
+
+export type ContainerInstanceStatus = 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+
+export interface ContainerInstanceRecord extends Taggable {
+  readonly id: string;
+  readonly arn: string;
+  readonly cluster: ClusterRecord;
+  readonly ec2InstanceId: string;
+  readonly instanceType: string;
+  readonly availabilityZone: string;
+  status: ContainerInstanceStatus;
+  readonly registeredAt: number;
+  readonly attributes: readonly Attribute[];
+  readonly cpu: number;
+  readonly memory: number;
+  readonly gpuIds: readonly string[];
+  usedCpu: number;
+  usedMemory: number;
+  readonly usedGpus: Set<string>;
+  readonly usedPorts: Set<string>;
+  /** Tasks placed on it and not yet STOPPED. */
+  readonly tasks: Set<TaskRecord>;
+  version: number;
+}
