@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import { AutoScalingSim } from './autoscaling/autoscaling-sim.ts';
 import type { AutoScalingGroupSeed } from './autoscaling/autoscaling-sim.ts';
@@ -382,7 +383,9 @@ function group(counts: ReadonlyMap<string, number>): Record<string, Record<strin
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  const raw = Buffer.concat(chunks);
+  // The SDK gzips large request bodies (PutMetricData over 10 KB), as CloudWatch accepts.
+  return (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
 }
 
 /** Starts a simulator on a free loopback port, for tests and the demo. */
