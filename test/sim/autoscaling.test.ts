@@ -16,10 +16,21 @@ import {
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { Activity, AutoScalingGroup, Filter, Instance } from '@aws-sdk/client-auto-scaling';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ClusterNotFoundException,
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeContainerInstancesCommand,
+  DescribeTasksCommand,
+  ListContainerInstancesCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import type { ContainerInstance } from '@aws-sdk/client-ecs';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AutoScalingGroupSeed } from '../../sim/autoscaling/autoscaling-sim.ts';
 import type { SimulatorOptions } from '../../sim/simulator.ts';
-import type { EcsHooks, HistoryEvent } from '../../sim/world.ts';
+import type { HistoryEvent } from '../../sim/world.ts';
 import { simWithClients } from './helpers.ts';
 import type { SimClients } from './helpers.ts';
 
@@ -613,61 +624,75 @@ describe('capacity shortage', () => {
   });
 });
 
-describe('the ECS port', () => {
+describe('instances in the ECS cluster (real ECS simulator)', () => {
+  const CLUSTER = GPU_GROUP.cluster;
+
+  async function containerInstances(c: SimClients): Promise<ContainerInstance[]> {
+    const arns = (await c.ecs.send(new ListContainerInstancesCommand({ cluster: CLUSTER }))).containerInstanceArns ?? [];
+    if (arns.length === 0) return [];
+    return (await c.ecs.send(new DescribeContainerInstancesCommand({ cluster: CLUSTER, containerInstances: arns }))).containerInstances ?? [];
+  }
+
   it('registers a booted instance with its cluster, retrying every 30 s while the cluster is missing', async () => {
     const c = await start();
-    const hooks: EcsHooks = c.sim.ecs;
-    const arn = 'arn:aws:ecs:ap-southeast-2:070017891928:container-instance/filot-ocr-gpu-cluster/0123456789abcdef0123456789abcdef';
-    const register = vi.spyOn(hooks, 'registerContainerInstance').mockReturnValueOnce(undefined).mockReturnValueOnce(undefined).mockReturnValue(arn);
     await setDesired(c, 1);
     const [instance] = await instances(c);
-    c.sim.advance(BOOT - 1);
-    expect(register).not.toHaveBeenCalled();
-    c.sim.advance(1);
-    expect(register).toHaveBeenCalledTimes(1);
-    expect(register.mock.calls[0]?.[0]).toEqual({
-      region: 'ap-southeast-2',
-      cluster: 'filot-ocr-gpu-cluster',
-      ec2InstanceId: instance?.InstanceId,
-      instanceType: 'g5.xlarge',
-      availabilityZone: instance?.AvailabilityZone,
-      cpu: 4 * 1024,
-      memory: Math.floor(16 * 1024 * 0.94),
-      gpuIds: [expect.stringMatching(/^GPU-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)],
-    });
-    c.sim.advance(29);
-    expect(register).toHaveBeenCalledTimes(1);
-    c.sim.advance(1);
-    expect(register).toHaveBeenCalledTimes(2);
-    c.sim.advance(30);
-    expect(register).toHaveBeenCalledTimes(3);
-    c.sim.advance(300);
-    expect(register).toHaveBeenCalledTimes(3);
+    c.sim.advance(BOOT);
+    expect((await instances(c)).map((i) => i.LifecycleState)).toEqual(['InService']);
+    // No cluster yet: the agent cannot register.
+    expect(await failure(c.ecs.send(new ListContainerInstancesCommand({ cluster: CLUSTER })))).toBeInstanceOf(ClusterNotFoundException);
+    c.sim.advance(5);
+    await c.ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }));
+    expect(await containerInstances(c)).toEqual([]);
+    // The next retry (30 s after the first attempt) registers it, with the g5.xlarge's resources.
+    c.sim.advance(25);
+    const [registered] = await containerInstances(c);
+    expect(registered?.ec2InstanceId).toBe(instance?.InstanceId);
+    expect(registered?.attributes?.find((a) => a.name === 'ecs.instance-type')?.value).toBe('g5.xlarge');
+    expect(registered?.attributes?.find((a) => a.name === 'ecs.availability-zone')?.value).toBe(instance?.AvailabilityZone);
+    const resource = (name: string) => registered?.registeredResources?.find((r) => r.name === name);
+    expect(resource('CPU')?.integerValue).toBe(4 * 1024);
+    expect(resource('MEMORY')?.integerValue).toBe(Math.floor(16 * 1024 * 0.94));
+    expect(resource('GPU')?.stringSetValue).toEqual([expect.stringMatching(/^GPU-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)]);
   });
 
-  it('deregisters a terminating instance so its tasks stop, and records the tasks it ran', async () => {
+  it('leaves the cluster when terminated, stopping its tasks, and records the tasks it ran', async () => {
     const c = await start();
-    const hooks: EcsHooks = c.sim.ecs;
-    const deregister = vi.spyOn(hooks, 'deregisterContainerInstance');
+    await c.ecs.send(new CreateClusterCommand({ clusterName: CLUSTER }));
+    const td = await c.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'worker',
+        requiresCompatibilities: ['EC2'],
+        memory: '4096',
+        containerDefinitions: [{ name: 'worker', image: 'example.com/worker:1', resourceRequirements: [{ type: 'GPU', value: '1' }] }],
+      }),
+    );
     await setDesired(c, 2);
     c.sim.advance(BOOT);
-    const [busy, idle] = await instances(c);
-    vi.spyOn(hooks, 'tasksOnInstance').mockImplementation((_region, id) => (id === busy?.InstanceId ? 2 : 0));
-    // The worker with running tasks protects itself, as Berth's GPU workers do.
-    await c.autoscaling.send(new SetInstanceProtectionCommand({ AutoScalingGroupName: GPU_GROUP.name, InstanceIds: [busy?.InstanceId ?? ''], ProtectedFromScaleIn: true }));
+    await c.ecs.send(new CreateServiceCommand({ cluster: CLUSTER, serviceName: 'worker', taskDefinition: td.taskDefinition?.taskDefinitionArn, launchType: 'EC2', desiredCount: 1 }));
+    c.sim.advance(30);
+    const placed = await containerInstances(c);
+    const busy = placed.find((ci) => ci.runningTasksCount === 1);
+    const idle = placed.find((ci) => ci.runningTasksCount === 0);
+    expect(busy && idle).toBeTruthy();
+
+    // The worker running a task protects its instance, as Berth's GPU workers do; scale in to 0.
+    await c.autoscaling.send(new SetInstanceProtectionCommand({ AutoScalingGroupName: GPU_GROUP.name, InstanceIds: [busy?.ec2InstanceId ?? ''], ProtectedFromScaleIn: true }));
     await setDesired(c, 0);
-    // The group acts right after the call returns (asynchronously, as AWS does): by the next call.
-    await instances(c);
-    expect(deregister.mock.calls).toEqual([['ap-southeast-2', idle?.InstanceId]]);
     c.sim.advance(TERMINATE);
+    expect((await containerInstances(c)).map((ci) => ci.ec2InstanceId)).toEqual([busy?.ec2InstanceId]);
     const scaleIns = [...events(c, 'instance-terminating'), ...events(c, 'instance-terminated')].filter((e) => e.detail.reason === 'scale-in');
-    expect(scaleIns.map((e) => e.detail.instanceId)).toEqual([idle?.InstanceId, idle?.InstanceId]);
+    expect(scaleIns.map((e) => e.detail.instanceId)).toEqual([idle?.ec2InstanceId, idle?.ec2InstanceId]);
     // The property integration tests rely on: scale-in never took down an instance running tasks.
     expect(scaleIns.every((e) => e.detail.tasksRunning === 0)).toBe(true);
 
-    await c.autoscaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: busy?.InstanceId, ShouldDecrementDesiredCapacity: false }));
-    expect(deregister).toHaveBeenLastCalledWith('ap-southeast-2', busy?.InstanceId);
-    expect(events(c, 'instance-terminating').at(-1)?.detail).toMatchObject({ instanceId: busy?.InstanceId, tasksRunning: 2, protected: true, reason: 'user-request' });
+    // A user may still terminate the busy one: its task stops with AWS's reason.
+    await c.autoscaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: busy?.ec2InstanceId, ShouldDecrementDesiredCapacity: false }));
+    expect(events(c, 'instance-terminating').at(-1)?.detail).toMatchObject({ instanceId: busy?.ec2InstanceId, tasksRunning: 1, protected: true, reason: 'user-request' });
+    c.sim.advance(5);
+    const stopped = await c.ecs.send(new ListTasksCommand({ cluster: CLUSTER, desiredStatus: 'STOPPED' }));
+    const [task] = (await c.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: stopped.taskArns ?? [] }))).tasks ?? [];
+    expect(task?.stoppedReason).toBe(`Host EC2 (instance ${busy?.ec2InstanceId}) terminated.`);
   });
 });
 
