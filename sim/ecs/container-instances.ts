@@ -9,17 +9,16 @@ import type {
   ContainerInstance,
   DescribeContainerInstancesRequest,
   DescribeContainerInstancesResponse,
-  Failure,
   ListContainerInstancesRequest,
   ListContainerInstancesResponse,
   Resource,
 } from '@aws-sdk/client-ecs';
 import type { EcsHooks, Operation } from '../world.ts';
-import { containerInstanceArn, isArn } from './arns.ts';
+import { containerInstanceArn } from './arns.ts';
 import { evaluate, ExpressionError, parseExpression } from './expressions.ts';
 import type { ClusterRecord, ContainerInstanceRecord } from './model.ts';
 import { instanceTarget } from './placement.ts';
-import { asRequest, checkMaxItems, invalidParameter, paginate, requireList } from './requests.ts';
+import { asRequest, checkMaxItems, describeEach, invalidParameter, paginate, requireList } from './requests.ts';
 import type { EcsContext } from './store.ts';
 import { findCluster, findInstance, now, requireCluster, scopeOf } from './store.ts';
 import { tagsView } from './tags.ts';
@@ -189,13 +188,8 @@ export class ContainerInstances {
         const cluster = requireCluster(ctx, region, req.cluster);
         const refs = requireList(req.containerInstances, 'ContainerInstances cannot be empty.');
         checkMaxItems(refs, 100, 'containerInstances');
-        const containerInstances: ContainerInstance[] = [];
-        const failures: Failure[] = [];
-        for (const ref of refs) {
-          const ci = findInstance(cluster, ref);
-          if (ci) containerInstances.push(containerInstanceView(ci, req.include?.includes('TAGS') ?? false));
-          else failures.push({ arn: isArn(ref) ? ref : containerInstanceArn(scopeOf(ctx, region), cluster.name, ref), reason: 'MISSING' });
-        }
+        const includeTags = req.include?.includes('TAGS') ?? false;
+        const { found: containerInstances, failures } = describeEach(refs, (ref) => findInstance(cluster, ref), (ci) => containerInstanceView(ci, includeTags), (name) => containerInstanceArn(scopeOf(ctx, region), cluster.name, name));
         return { containerInstances, failures };
       },
     };

@@ -3,7 +3,9 @@
  * request shapes of `@aws-sdk/client-ecs`), so members have the right JSON types; what AWS checks
  * beyond types (required members, list sizes, ranges) is checked here with AWS's error codes.
  */
+import type { Failure } from '@aws-sdk/client-ecs';
 import { AwsError } from '../errors.ts';
+import { isArn } from './arns.ts';
 
 export function invalidParameter(message: string): AwsError {
   return new AwsError('InvalidParameterException', message);
@@ -69,4 +71,24 @@ export function paginate<T>(items: readonly T[], request: { maxResults?: number;
  */
 export function asRequest<T>(input: Record<string, unknown>): Partial<T> {
   return input as Partial<T>;
+}
+
+/**
+ * A Describe* call by names or ARNs: the items found, in the order asked, and the rest as
+ * `failures` with reason MISSING (ECS answers missing resources that way, not with an error).
+ */
+export function describeEach<T, V>(
+  refs: readonly string[],
+  find: (ref: string) => T | undefined,
+  view: (item: T) => V,
+  arnOf: (name: string) => string,
+): { found: V[]; failures: Failure[] } {
+  const found: V[] = [];
+  const failures: Failure[] = [];
+  for (const ref of refs) {
+    const item = find(ref);
+    if (item) found.push(view(item));
+    else failures.push({ arn: isArn(ref) ? ref : arnOf(ref), reason: 'MISSING' });
+  }
+  return { found, failures };
 }

@@ -12,7 +12,6 @@ import type {
   DeploymentConfiguration,
   DescribeServicesRequest,
   DescribeServicesResponse,
-  Failure,
   ListServicesRequest,
   ListServicesResponse,
   NetworkConfiguration,
@@ -24,10 +23,10 @@ import type {
 } from '@aws-sdk/client-ecs';
 import { AwsError } from '../errors.ts';
 import type { Operation } from '../world.ts';
-import { isArn, serviceArn } from './arns.ts';
+import { serviceArn } from './arns.ts';
 import { ExpressionError, parseExpression } from './expressions.ts';
 import type { DeploymentRecord, DeploymentSettings, LaunchType, ServiceRecord, TaskDefinitionRecord } from './model.ts';
-import { asRequest, checkMaxItems, invalidParameter, paginate, requireList, requireString } from './requests.ts';
+import { asRequest, checkMaxItems, describeEach, invalidParameter, paginate, requireList, requireString } from './requests.ts';
 import type { ServiceScheduler } from './service-scheduler.ts';
 import type { EcsContext } from './store.ts';
 import { findService, findTaskDefinition, now, requireCluster, requireService, scopeOf } from './store.ts';
@@ -291,15 +290,9 @@ export function serviceOperations(ctx: EcsContext, scheduler: ServiceScheduler):
       const cluster = requireCluster(ctx, region, req.cluster);
       const refs = requireList(req.services, 'Services cannot be empty.');
       checkMaxItems(refs, 10, 'service names');
-      const services: Service[] = [];
-      const failures: Failure[] = [];
       const includeTags = req.include?.includes('TAGS') ?? false;
-      for (const ref of refs) {
-        const service = findService(cluster, ref);
-        if (service) services.push(serviceView(service, includeTags));
-        else failures.push({ arn: isArn(ref) ? ref : serviceArn(scopeOf(ctx, region), cluster.name, ref), reason: 'MISSING' });
-      }
-      return { services, failures };
+      const { found, failures } = describeEach(refs, (ref) => findService(cluster, ref), (service) => serviceView(service, includeTags), (name) => serviceArn(scopeOf(ctx, region), cluster.name, name));
+      return { services: found, failures };
     },
     ListServices: (input, { region }): ListServicesResponse => {
       const req = asRequest<ListServicesRequest>(input);

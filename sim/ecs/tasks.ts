@@ -9,7 +9,6 @@ import type {
   Container,
   DescribeTasksRequest,
   DescribeTasksResponse,
-  Failure,
   ListTasksRequest,
   ListTasksResponse,
   StopTaskRequest,
@@ -19,10 +18,10 @@ import type {
 } from '@aws-sdk/client-ecs';
 import { AwsError } from '../errors.ts';
 import type { Operation } from '../world.ts';
-import { containerArn, isArn, taskArn } from './arns.ts';
+import { containerArn, taskArn } from './arns.ts';
 import type { ClusterRecord, ContainerInstanceRecord, DeploymentRecord, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './model.ts';
 import { release, reserve, taskGroup } from './placement.ts';
-import { asRequest, checkMaxItems, invalidParameter, paginate, requireList, requireString } from './requests.ts';
+import { asRequest, checkMaxItems, describeEach, invalidParameter, paginate, requireList, requireString } from './requests.ts';
 import type { EcsContext } from './store.ts';
 import { findInstance, findService, findTask, now, requireCluster, scopeOf } from './store.ts';
 import { tagsView } from './tags.ts';
@@ -232,13 +231,8 @@ export class Tasks {
         const cluster = requireCluster(ctx, region, req.cluster);
         const refs = requireList(req.tasks, 'Tasks cannot be empty.');
         checkMaxItems(refs, 100, 'tasks');
-        const tasks: Task[] = [];
-        const failures: Failure[] = [];
-        for (const ref of refs) {
-          const task = findTask(cluster, ref);
-          if (task) tasks.push(taskView(ctx, task, req.include?.includes('TAGS') ?? false));
-          else failures.push({ arn: isArn(ref) ? ref : taskArn(scopeOf(ctx, region), cluster.name, ref), reason: 'MISSING' });
-        }
+        const includeTags = req.include?.includes('TAGS') ?? false;
+        const { found: tasks, failures } = describeEach(refs, (ref) => findTask(cluster, ref), (task) => taskView(ctx, task, includeTags), (name) => taskArn(scopeOf(ctx, region), cluster.name, name));
         return { tasks, failures };
       },
       StopTask: (input, { region }): StopTaskResponse => {
