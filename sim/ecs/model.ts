@@ -6,10 +6,12 @@
 import type {
   Attribute,
   ClusterSetting,
+  LoadBalancer,
   NetworkConfiguration,
   PlacementConstraint,
   PlacementStrategy,
   PropagateTags,
+  ServiceRegistry,
   TaskDefinition,
   TaskStopCode,
 } from '@aws-sdk/client-ecs';
@@ -88,6 +90,8 @@ export interface DeploymentSettings {
   maximumPercent: number;
   minimumHealthyPercent: number;
   circuitBreaker: { enable: boolean; rollback: boolean };
+  /** CloudWatch alarms that fail a deployment (kept and returned; not evaluated by the simulator). */
+  alarms: { alarmNames: string[]; enable: boolean; rollback: boolean };
 }
 
 export interface ServiceEventRecord {
@@ -110,9 +114,14 @@ export interface ServiceRecord extends Taggable {
   placementStrategy: PlacementStrategy[];
   networkConfiguration: NetworkConfiguration | undefined;
   healthCheckGracePeriodSeconds: number;
-  readonly propagateTags: PropagateTags;
-  readonly enableECSManagedTags: boolean;
+  propagateTags: PropagateTags;
+  enableECSManagedTags: boolean;
   enableExecuteCommand: boolean;
+  /** Kept and returned as given; the simulator routes no traffic. */
+  loadBalancers: LoadBalancer[];
+  serviceRegistries: ServiceRegistry[];
+  /** ECS's default for services created since 2025: ENABLED. */
+  availabilityZoneRebalancing: 'ENABLED' | 'DISABLED';
   /** The PRIMARY deployment first, then older ACTIVE ones, newest first. */
   deployments: DeploymentRecord[];
   /** The last deployment that completed: what the circuit breaker rolls back to. */

@@ -78,6 +78,9 @@ function readDeploymentSettings(config: DeploymentConfiguration | undefined, cur
       enable: config?.deploymentCircuitBreaker?.enable ?? current.circuitBreaker.enable,
       rollback: config?.deploymentCircuitBreaker?.rollback ?? current.circuitBreaker.rollback,
     },
+    alarms: config?.alarms
+      ? { alarmNames: [...(config.alarms.alarmNames ?? [])], enable: config.alarms.enable ?? false, rollback: config.alarms.rollback ?? false }
+      : current.alarms,
   };
   const { maximumPercent: max, minimumHealthyPercent: min } = settings;
   if (!Number.isInteger(min) || min < 0 || min > 100) throw invalidParameter('minimumHealthyPercent must be between 0 and 100.');
@@ -85,7 +88,12 @@ function readDeploymentSettings(config: DeploymentConfiguration | undefined, cur
   return settings;
 }
 
-const DEFAULT_SETTINGS: DeploymentSettings = { maximumPercent: 200, minimumHealthyPercent: 100, circuitBreaker: { enable: false, rollback: false } };
+const DEFAULT_SETTINGS: DeploymentSettings = {
+  maximumPercent: 200,
+  minimumHealthyPercent: 100,
+  circuitBreaker: { enable: false, rollback: false },
+  alarms: { alarmNames: [], enable: false, rollback: false },
+};
 
 function checkPlacement(constraints: readonly PlacementConstraint[], strategy: readonly PlacementStrategy[], launchType: LaunchType): void {
   if (launchType === 'FARGATE' && (constraints.length > 0 || strategy.length > 0)) {
@@ -169,13 +177,13 @@ export function serviceView(service: ServiceRecord, includeTags: boolean): Servi
     pending += c.pending;
   }
   const primary = service.deployments.find((d) => d.status === 'PRIMARY');
-  const { maximumPercent, minimumHealthyPercent, circuitBreaker } = service.deploymentSettings;
+  const { maximumPercent, minimumHealthyPercent, circuitBreaker, alarms } = service.deploymentSettings;
   return {
     serviceArn: service.arn,
     serviceName: service.name,
     clusterArn: service.cluster.arn,
-    loadBalancers: [],
-    serviceRegistries: [],
+    loadBalancers: service.loadBalancers,
+    serviceRegistries: service.serviceRegistries,
     status: service.status,
     desiredCount: service.desiredCount,
     runningCount: running,
@@ -183,7 +191,9 @@ export function serviceView(service: ServiceRecord, includeTags: boolean): Servi
     launchType: service.launchType,
     ...(service.launchType === 'FARGATE' && { platformVersion: 'LATEST', platformFamily: 'Linux' }),
     ...(primary && { taskDefinition: primary.taskDefinition.arn }),
-    deploymentConfiguration: { deploymentCircuitBreaker: { ...circuitBreaker }, maximumPercent, minimumHealthyPercent },
+    // DescribeServices returns the alarms block even when it watches nothing.
+    deploymentConfiguration: { deploymentCircuitBreaker: { ...circuitBreaker }, maximumPercent, minimumHealthyPercent, alarms: { ...alarms, alarmNames: [...alarms.alarmNames] } },
+    availabilityZoneRebalancing: service.availabilityZoneRebalancing,
     deployments: service.deployments.map((d) => deploymentView(service, d, counts.get(d.id))),
     events: service.events.map((e) => ({ id: e.id, createdAt: new Date(e.createdAt), message: e.message })),
     createdAt: new Date(service.createdAt),
@@ -237,6 +247,9 @@ export function serviceOperations(ctx: EcsContext, scheduler: ServiceScheduler):
         propagateTags: req.propagateTags ?? 'NONE',
         enableECSManagedTags: req.enableECSManagedTags ?? false,
         enableExecuteCommand: req.enableExecuteCommand ?? false,
+        loadBalancers: req.loadBalancers ?? [],
+        serviceRegistries: req.serviceRegistries ?? [],
+        availabilityZoneRebalancing: req.availabilityZoneRebalancing ?? 'ENABLED',
         deployments: [],
         lastCompleted: undefined,
         events: [],
@@ -281,6 +294,11 @@ export function serviceOperations(ctx: EcsContext, scheduler: ServiceScheduler):
       service.networkConfiguration = network;
       service.healthCheckGracePeriodSeconds = req.healthCheckGracePeriodSeconds ?? service.healthCheckGracePeriodSeconds;
       service.enableExecuteCommand = req.enableExecuteCommand ?? service.enableExecuteCommand;
+      service.propagateTags = req.propagateTags ?? service.propagateTags;
+      service.enableECSManagedTags = req.enableECSManagedTags ?? service.enableECSManagedTags;
+      service.loadBalancers = req.loadBalancers ?? service.loadBalancers;
+      service.serviceRegistries = req.serviceRegistries ?? service.serviceRegistries;
+      service.availabilityZoneRebalancing = req.availabilityZoneRebalancing ?? service.availabilityZoneRebalancing;
       if (redeploy) scheduler.createDeployment(service, td, network);
       else scheduler.requestPass(service);
       return { service: serviceView(service, false) };
