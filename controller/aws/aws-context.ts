@@ -1,0 +1,160 @@
+/**
+ * The AWS SDK clients of one Berth process: built once per region, with the default credential
+ * chain, adaptive client-side rate limiting, bounded retries and timeouts, and a middleware that
+ * counts every HTTP attempt (retries included) and every throttling answer into one `CallCounter`.
+ *
+ * Only the ECS port exists so far; the Auto Scaling and CloudWatch ports will be built the same
+ * way (`clientConfig` + `countCalls`) and cached per region beside it.
+ */
+import { ECSClient } from '@aws-sdk/client-ecs';
+import type { ECSClientConfig } from '@aws-sdk/client-ecs';
+// The SDK's own middleware types: @smithy/types is what every @aws-sdk client's declarations import.
+import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
+import { CallCounts } from './call-counter.ts';
+import { AwsReason, isThrottlingError } from './classify.ts';
+import { EcsAdapter } from './ecs-adapter.ts';
+import { StalledError } from './errors.ts';
+import type { CallCounter, EcsPort } from './ports.ts';
+
+export interface AwsContextOptions {
+  /**
+   * The region of ports asked for none (the controller's `--region`). A manifest's `spec.region`,
+   * passed to `ecs(region)`, wins over it.
+   * @defaultValue `AWS_REGION`, else `AWS_DEFAULT_REGION`, read when a port is first asked for
+   */
+  readonly region?: string;
+  /**
+   * One endpoint for every service (`--endpoint`, e.g. the simulator's URL). It wins over the
+   * environment.
+   * @defaultValue the SDK's own resolution: `AWS_ENDPOINT_URL_<SERVICE>` (`AWS_ENDPOINT_URL_ECS`,
+   * `AWS_ENDPOINT_URL_AUTO_SCALING`, `AWS_ENDPOINT_URL_CLOUDWATCH`), then `AWS_ENDPOINT_URL`, then
+   * `endpoint_url` in the shared config profile, then AWS's regional endpoint
+   */
+  readonly endpoint?: string;
+  /**
+   * Attempts per call, the first included: throttling, 5xx and network errors are retried with
+   * jittered exponential backoff. At least 1.
+   * @defaultValue 5
+   */
+  readonly maxAttempts?: number;
+  /**
+   * Static credentials or a provider, for tests. Production leaves this out.
+   * @defaultValue the SDK's default credential chain (environment, shared config and SSO, web
+   * identity, the ECS task role, EC2 instance metadata)
+   */
+  readonly credentials?: ECSClientConfig['credentials'];
+  /**
+   * Milliseconds one HTTP attempt may take before it fails as a `Timeout` (and is retried).
+   * @defaultValue 30000
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Milliseconds to establish a connection.
+   * @defaultValue 5000
+   */
+  readonly connectionTimeoutMs?: number;
+}
+
+export interface AwsContext {
+  /**
+   * The ECS port of `region` (else the context's region, else the environment's), one per region
+   * for the life of the context, so its task-definition cache lasts as long.
+   * @throws StalledError `NoRegion` when no region is given anywhere
+   */
+  ecs(region?: string): EcsPort;
+  /** Every AWS call made through this context's clients. */
+  readonly counter: CallCounter;
+  /** Destroys every client. Idempotent; afterwards `ecs()` throws. */
+  close(): void;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+const COUNTER_MIDDLEWARE = 'berthCallCounter';
+
+/**
+ * The region to use: the one asked for, else the context's, else `AWS_REGION`, else
+ * `AWS_DEFAULT_REGION`. (The SDK alone reads only `AWS_REGION` and the shared config profile.)
+ */
+export function resolveRegion(asked: string | undefined, configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const region = [asked, configured, env.AWS_REGION, env.AWS_DEFAULT_REGION].find((r) => r !== undefined && r.trim() !== '');
+  if (region === undefined) {
+    throw new StalledError(
+      AwsReason.NoRegion,
+      'No AWS region: set spec.region in the manifest, pass --region, or set AWS_REGION (or AWS_DEFAULT_REGION) in the environment.',
+    );
+  }
+  return region.trim();
+}
+
+/**
+ * Counts every HTTP attempt of a client and every throttling answer, as `service:Operation`.
+ * The middleware sits after the signer inside the retry middleware's loop (finalizeRequest step),
+ * so each retry passes through it again and only requests that were actually sent are counted.
+ */
+export function countCalls<Input extends object, Output extends object>(stack: MiddlewareStack<Input, Output>, service: string, counter: CallCounts): void {
+  const middleware: FinalizeRequestMiddleware<Input, Output> = (next, context) => async (args) => {
+    const key = `${service}:${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+    counter.recordCall(key);
+    try {
+      return await next(args);
+    } catch (err) {
+      if (isThrottlingError(err)) counter.recordThrottle(key);
+      throw err;
+    }
+  };
+  stack.addRelativeTo(middleware, { name: COUNTER_MIDDLEWARE, relation: 'after', toMiddleware: 'httpSigningMiddleware', override: true });
+}
+
+function positiveInteger(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${what} must be a whole number of 1 or more, got ${value}`);
+  return value;
+}
+
+export function createAwsContext(options: AwsContextOptions = {}): AwsContext {
+  const maxAttempts = positiveInteger(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 'maxAttempts');
+  const requestTimeout = positiveInteger(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs');
+  const connectionTimeout = positiveInteger(options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS, 'connectionTimeoutMs');
+  const counter = new CallCounts();
+  const ecsPorts = new Map<string, { client: ECSClient; port: EcsPort }>();
+  let closed = false;
+
+  /** What every client shares; the SDK fills in the rest (credentials, endpoint) from its chain. */
+  const clientConfig = (region: string) => ({
+    region,
+    maxAttempts,
+    // Adaptive: the standard retries plus a client-side token bucket that slows down after throttling.
+    retryMode: 'adaptive',
+    requestHandler: { requestTimeout, connectionTimeout, throwOnRequestTimeout: true },
+    ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
+    ...(options.credentials !== undefined && { credentials: options.credentials }),
+  });
+
+  return {
+    counter,
+    ecs(asked?: string): EcsPort {
+      if (closed) throw new Error('the AWS context is closed');
+      const region = resolveRegion(asked, options.region);
+      let entry = ecsPorts.get(region);
+      if (!entry) {
+        const client = new ECSClient(clientConfig(region));
+        countCalls(client.middlewareStack, 'ecs', counter);
+        entry = { client, port: new EcsAdapter(client, region) };
+        ecsPorts.set(region, entry);
+      }
+      return entry.port;
+    },
+    close(): void {
+      closed = true;
+      for (const { client } of ecsPorts.values()) {
+        try {
+          client.destroy();
+        } catch {
+          // Each client is destroyed even if another one throws; destroying only closes sockets.
+        }
+      }
+      ecsPorts.clear();
+    },
+  };
+}
