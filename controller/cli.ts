@@ -7,7 +7,7 @@ import { formatJson, formatText } from './manifests/report.ts';
 import { validateSources } from './manifests/validate.ts';
 
 /** Exit codes shared by every command. */
-export const EXIT = { ok: 0, invalid: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, invalid: 1, usage: 2, changes: 2 } as const;
 
 interface ValidateOptions {
   readonly format: 'text' | 'json';
@@ -21,6 +21,55 @@ async function validateCommand(path: string, options: ValidateOptions): Promise<
   process.stdout.write(render(result, options));
   const { errors, warnings } = countBySeverity(result.diagnostics);
   return errors > 0 || (options.strict && warnings > 0) ? EXIT.invalid : EXIT.ok;
+}
+
+interface PlanOptions {
+  readonly format: 'text' | 'json' | 'markdown';
+  readonly detailedExitcode: boolean;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly instance: string;
+}
+
+/** Exit codes of `berth plan`: 0 no changes, 2 changes (with --detailed-exitcode), 1 error or refusal. */
+async function planCommand(path: string, options: PlanOptions): Promise<number> {
+  const files = await readManifestFiles(path);
+  const result = validateSources(files);
+  if (!result.valid) {
+    process.stderr.write(formatText(result));
+    process.stderr.write('berth plan: the manifests are invalid; nothing was planned\n');
+    return EXIT.invalid;
+  }
+  const [{ createAwsContext }, { buildPlan }, render, { ReconcileError }] = await Promise.all([
+    import('./aws/aws-context.ts'),
+    import('./engine/plan.ts'),
+    import('./engine/render-plan.ts'),
+    import('./aws/errors.ts'),
+  ]);
+  const aws = createAwsContext({ ...(options.endpoint !== undefined && { endpoint: options.endpoint }), ...(options.region !== undefined && { region: options.region }) });
+  try {
+    const plan = await buildPlan({
+      manifests: result.manifests,
+      ecs: (region) => aws.ecs(region),
+      instance: options.instance,
+      defaultRegion: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+      now: new Date(),
+    });
+    const calls = aws.counter.calls();
+    const output = options.format === 'json' ? render.renderJson(plan.entries, calls) : options.format === 'markdown' ? render.renderMarkdown(plan.entries) : render.renderText(plan.entries, calls);
+    process.stdout.write(output);
+    const summary = render.summarize(plan.entries);
+    if (summary.refused > 0) return EXIT.invalid;
+    return options.detailedExitcode && summary.create + summary.update > 0 ? EXIT.changes : EXIT.ok;
+  } catch (err) {
+    if (err instanceof ReconcileError) {
+      process.stderr.write(`berth plan: ${err.reason}: ${err.message}\n`);
+      return EXIT.invalid;
+    }
+    throw err;
+  } finally {
+    aws.close();
+  }
 }
 
 interface SimOptions {
@@ -57,6 +106,17 @@ function program(setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--strict', 'treat warnings as errors', false)
     .action(async (path: string, options: ValidateOptions) => setExit(await validateCommand(path, options)));
+
+  berth
+    .command('plan')
+    .description('Validate, observe AWS, and show what apply would change per resource (create, update, no change, refused) with the field-level diff. Exit 0 no changes, 2 changes (with --detailed-exitcode), 1 error or refusal.')
+    .argument('[path]', 'a manifest file, or a directory searched for .yaml/.yml files', 'manifests')
+    .addOption(new Option('--format <format>', 'output format; markdown is for a pull-request comment').choices(['text', 'json', 'markdown']).default('text'))
+    .option('--detailed-exitcode', 'exit 2 when there are changes', false)
+    .option('--endpoint <url>', 'AWS endpoint for every service (e.g. the simulator); default AWS_ENDPOINT_URL or AWS')
+    .option('--region <region>', 'region of manifests that name none; default AWS_REGION')
+    .option('--instance <id>', 'this Berth\'s berth.dev/managed-by tag value', process.env.BERTH_INSTANCE ?? 'berth')
+    .action(async (path: string, options: PlanOptions) => setExit(await planCommand(path, options)));
 
   berth
     .command('sim')
