@@ -7,6 +7,8 @@ import type { Tag } from '@aws-sdk/client-ecs';
 export const TAG_MANAGED_BY = 'berth.dev/managed-by';
 export const TAG_MANIFEST = 'berth.dev/manifest';
 export const TAG_REVISION = 'berth.dev/revision';
+/** On a service: the spec hash of a rollout the circuit breaker failed; the same spec is not rolled out again. */
+export const TAG_FAILED_SPEC = 'berth.dev/failed-spec';
 
 /** The tags Berth puts on what it manages. */
 export function ownershipTags(instance: string, manifestKey: string, revision: string | undefined): Tag[] {

@@ -12,7 +12,8 @@ import { desiredService, diffService } from '../kinds/service/service.ts';
 import { diffTaskDefinition } from '../kinds/service/task-definition.ts';
 import type { ClusterManifest, ManifestEntry, ServiceManifest } from '../manifests/types.ts';
 import { manifestKey } from '../manifests/types.ts';
-import { ownership, TAG_MANAGED_BY } from './ownership.ts';
+import { specHash } from '../kinds/service/spec-hash.ts';
+import { ownership, TAG_FAILED_SPEC, TAG_MANAGED_BY } from './ownership.ts';
 import type { FieldChange, Health, PlanAction, PlanEntry } from './plan-types.ts';
 
 export interface PlanInput {
@@ -160,6 +161,13 @@ function planService(input: PlanInput, observed: Observed, e: ManifestEntry<Serv
   }
   const liveTd = live.taskDefinition ? observed.taskDefinitions.get(live.taskDefinition) : undefined;
   const tdChanges = liveTd ? diffTaskDefinition(m.spec.taskDefinition, liveTd) : [{ path: 'taskDefinition', from: live.taskDefinition, to: m.spec.taskDefinition.family }];
+  // A spec the circuit breaker already rolled back is not rolled out again until the manifest changes.
+  if (tdChanges.length > 0 && live.tags?.some((t) => t.key === TAG_FAILED_SPEC && t.value === specHash(m))) {
+    return entry('Service', m.metadata.name, 'refused', health, tdChanges, {
+      reason: 'RolledBack',
+      message: 'this task definition failed to roll out before (the deployment circuit breaker rolled it back); Berth does not deploy it again: fix the image or settings in the manifest, and the next apply rolls the new spec out',
+    });
+  }
   const changes = [...tdChanges, ...inPlace, ...tagChanges(m.spec.tags, live.tags), ...adoption(verdict.verdict)];
   return entry('Service', m.metadata.name, changes.length > 0 ? 'update' : 'no-change', health, changes);
 }
