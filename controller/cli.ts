@@ -1,10 +1,19 @@
 /** The `berth` command line: wiring and commands only. */
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { promisify } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import { countBySeverity } from './manifests/diagnostics.ts';
 import { ManifestPathError, readManifestFiles } from './manifests/load-files.ts';
 import { formatJson, formatText } from './manifests/report.ts';
 import { validateSources } from './manifests/validate.ts';
+
+/** A command line that cannot be acted on (exit 2). */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 
 /** Exit codes shared by every command. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, changes: 2 } as const;
@@ -72,6 +81,117 @@ async function planCommand(path: string, options: PlanOptions): Promise<number> 
   }
 }
 
+interface ApplyOptions extends PlanOptions {
+  readonly wait: boolean;
+  readonly timeout: string;
+  readonly yes: boolean;
+  readonly concurrency: string;
+  readonly pollInterval: string;
+}
+
+/** `10m`, `90s`, `1h`, `500ms` → milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (!match) throw new UsageError(`${text}: write a duration such as 90s, 10m or 1h`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}
+
+/** The git revision of the manifests, `-dirty` when they have uncommitted changes; undefined outside git. */
+async function gitRevision(path: string): Promise<string | undefined> {
+  const run = promisify(execFile);
+  const absolute = resolve(path);
+  const dir = statSync(absolute).isDirectory() ? absolute : dirname(absolute);
+  try {
+    const head = (await run('git', ['-C', dir, 'rev-parse', '--short=12', 'HEAD'])).stdout.trim();
+    const dirty = (await run('git', ['-C', dir, 'status', '--porcelain', '--', absolute])).stdout.trim() !== '';
+    return dirty ? `${head}-dirty` : head;
+  } catch {
+    return undefined;
+  }
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** `berth apply`: the plan, then its changes in dependency order. Exit 0 when everything applied, 1 otherwise. */
+async function applyCommand(path: string, options: ApplyOptions): Promise<number> {
+  const timeoutMs = parseDuration(options.timeout);
+  const concurrency = Number(options.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${options.concurrency}: a whole number of 1 or more`);
+  const files = await readManifestFiles(path);
+  const result = validateSources(files);
+  if (!result.valid) {
+    process.stderr.write(formatText(result));
+    process.stderr.write('berth apply: the manifests are invalid; nothing was applied\n');
+    return EXIT.invalid;
+  }
+  const [{ createAwsContext }, { buildPlan }, { applyPlan }, render, { ReconcileError }] = await Promise.all([
+    import('./aws/aws-context.ts'),
+    import('./engine/plan.ts'),
+    import('./engine/apply.ts'),
+    import('./engine/render-plan.ts'),
+    import('./aws/errors.ts'),
+  ]);
+  const aws = createAwsContext({ ...(options.endpoint !== undefined && { endpoint: options.endpoint }), ...(options.region !== undefined && { region: options.region }) });
+  const defaultRegion = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  try {
+    const plan = await buildPlan({ manifests: result.manifests, ecs: (region) => aws.ecs(region), instance: options.instance, defaultRegion, now: new Date() });
+    process.stdout.write(render.renderText(plan.entries));
+    const summary = render.summarize(plan.entries);
+    if (summary.create + summary.update === 0 && !options.wait) {
+      process.stdout.write('\nNothing to apply.\n');
+      return summary.refused > 0 ? EXIT.invalid : EXIT.ok;
+    }
+    if (!options.yes) {
+      if (!process.stdin.isTTY) {
+        process.stderr.write('berth apply: not a terminal, so nothing was applied: pass --yes to apply without confirmation\n');
+        return EXIT.invalid;
+      }
+      if (!(await confirm('\nApply these changes? [y/N] '))) {
+        process.stdout.write('Nothing applied.\n');
+        return EXIT.invalid;
+      }
+    }
+    process.stdout.write('\n');
+    const outcomes = await applyPlan(plan, {
+      manifests: result.manifests,
+      ecs: (region) => aws.ecs(region),
+      instance: options.instance,
+      defaultRegion,
+      revision: await gitRevision(path),
+      concurrency,
+      wait: options.wait,
+      timeoutMs,
+      pollMs: parseDuration(options.pollInterval),
+      onProgress: ({ key, message }) => process.stdout.write(`${key}: ${message}\n`),
+    });
+    const count = (status: string): number => outcomes.filter((o) => o.status === status).length;
+    for (const o of outcomes.filter((x) => x.status === 'failed' || x.status === 'refused' || x.status === 'skipped')) {
+      process.stdout.write(`${o.key}: ${o.status}: ${o.message}\n`);
+    }
+    const calls = Object.entries(aws.counter.calls()).map(([k, v]) => `${k} ${v}`).join(', ');
+    const throttles = Object.values(aws.counter.throttles()).reduce((a, b) => a + b, 0);
+    process.stdout.write(`\nApply: ${count('applied')} applied, ${count('unchanged')} unchanged, ${count('failed')} failed, ${count('refused')} refused, ${count('skipped')} skipped.\n`);
+    process.stdout.write(`AWS calls: ${calls || 'none'}${throttles > 0 ? ` (${throttles} throttled and retried)` : ''}\n`);
+    return count('failed') + count('refused') + count('skipped') > 0 ? EXIT.invalid : EXIT.ok;
+  } catch (err) {
+    if (err instanceof ReconcileError) {
+      process.stderr.write(`berth apply: ${err.reason}: ${err.message}\n`);
+      return EXIT.invalid;
+    }
+    throw err;
+  } finally {
+    aws.close();
+  }
+}
+
 interface SimOptions {
   readonly port: string;
   readonly host: string;
@@ -119,6 +239,20 @@ function program(setExit: (code: number) => void): Command {
     .action(async (path: string, options: PlanOptions) => setExit(await planCommand(path, options)));
 
   berth
+    .command('apply')
+    .description('Plan, then apply: clusters before services, bounded concurrency, progress per resource. Nothing is applied when the manifests are invalid. Exit non-zero on any failure or refusal.')
+    .argument('[path]', 'a manifest file, or a directory searched for .yaml/.yml files', 'manifests')
+    .option('--wait', 'follow each rollout to Healthy or Degraded; print the service events on failure', false)
+    .option('--timeout <duration>', 'how long --wait follows rollouts', '10m')
+    .option('--poll-interval <duration>', 'how often --wait looks at a rollout', '5s')
+    .option('--yes', 'apply without asking (required when not on a terminal)', false)
+    .option('--concurrency <n>', 'resources applied at once', '4')
+    .option('--endpoint <url>', 'AWS endpoint for every service (e.g. the simulator); default AWS_ENDPOINT_URL or AWS')
+    .option('--region <region>', 'region of manifests that name none; default AWS_REGION')
+    .option('--instance <id>', 'this Berth\'s berth.dev/managed-by tag value', process.env.BERTH_INSTANCE ?? 'berth')
+    .action(async (path: string, options: ApplyOptions) => setExit(await applyCommand(path, options)));
+
+  berth
     .command('sim')
     .description('Run the local AWS simulator (ECS, Auto Scaling, CloudWatch over their real wire protocols). Without --seed it holds the deployment\'s own infrastructure: the g5.xlarge group filot-ocr-gpu-asg joining filot-ocr-gpu-cluster.')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '4566')
@@ -144,7 +278,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         ? EXIT.ok
         : EXIT.usage;
     }
-    if (err instanceof ManifestPathError || (err instanceof Error && err.name === 'SeedFileError')) {
+    if (err instanceof ManifestPathError || err instanceof UsageError || (err instanceof Error && err.name === 'SeedFileError')) {
       process.stderr.write(`berth: ${err.message}\n`);
       return EXIT.usage;
     }
