@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { countBySeverity } from './manifests/diagnostics.ts';
 import { ManifestPathError, readManifestFiles } from './manifests/load-files.ts';
 import { formatJson, formatText } from './manifests/report.ts';
+import type { ManifestEntry } from './manifests/types.ts';
 import { validateSources } from './manifests/validate.ts';
 
 /** A command line that cannot be acted on (exit 2). */
@@ -40,15 +41,19 @@ interface PlanOptions {
   readonly instance: string;
 }
 
+/** The manifests under `path` when they are all valid; otherwise prints every problem and `refusal`. */
+async function validManifests(path: string, refusal: string): Promise<readonly ManifestEntry[] | undefined> {
+  const result = validateSources(await readManifestFiles(path));
+  if (result.valid) return result.manifests;
+  process.stderr.write(formatText(result));
+  process.stderr.write(`${refusal}\n`);
+  return undefined;
+}
+
 /** Exit codes of `berth plan`: 0 no changes, 2 changes (with --detailed-exitcode), 1 error or refusal. */
 async function planCommand(path: string, options: PlanOptions): Promise<number> {
-  const files = await readManifestFiles(path);
-  const result = validateSources(files);
-  if (!result.valid) {
-    process.stderr.write(formatText(result));
-    process.stderr.write('berth plan: the manifests are invalid; nothing was planned\n');
-    return EXIT.invalid;
-  }
+  const manifests = await validManifests(path, 'berth plan: the manifests are invalid; nothing was planned');
+  if (!manifests) return EXIT.invalid;
   const [{ createAwsContext }, { buildPlan }, render, { ReconcileError }] = await Promise.all([
     import('./aws/aws-context.ts'),
     import('./engine/plan.ts'),
@@ -58,7 +63,7 @@ async function planCommand(path: string, options: PlanOptions): Promise<number> 
   const aws = createAwsContext({ ...(options.endpoint !== undefined && { endpoint: options.endpoint }), ...(options.region !== undefined && { region: options.region }) });
   try {
     const plan = await buildPlan({
-      manifests: result.manifests,
+      manifests,
       ecs: (region) => aws.ecs(region),
       instance: options.instance,
       defaultRegion: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
@@ -125,13 +130,8 @@ async function applyCommand(path: string, options: ApplyOptions): Promise<number
   const timeoutMs = parseDuration(options.timeout);
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${options.concurrency}: a whole number of 1 or more`);
-  const files = await readManifestFiles(path);
-  const result = validateSources(files);
-  if (!result.valid) {
-    process.stderr.write(formatText(result));
-    process.stderr.write('berth apply: the manifests are invalid; nothing was applied\n');
-    return EXIT.invalid;
-  }
+  const manifests = await validManifests(path, 'berth apply: the manifests are invalid; nothing was applied');
+  if (!manifests) return EXIT.invalid;
   const [{ createAwsContext }, { buildPlan }, { applyPlan }, render, { ReconcileError }] = await Promise.all([
     import('./aws/aws-context.ts'),
     import('./engine/plan.ts'),
@@ -142,7 +142,7 @@ async function applyCommand(path: string, options: ApplyOptions): Promise<number
   const aws = createAwsContext({ ...(options.endpoint !== undefined && { endpoint: options.endpoint }), ...(options.region !== undefined && { region: options.region }) });
   const defaultRegion = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   try {
-    const plan = await buildPlan({ manifests: result.manifests, ecs: (region) => aws.ecs(region), instance: options.instance, defaultRegion, now: new Date() });
+    const plan = await buildPlan({ manifests, ecs: (region) => aws.ecs(region), instance: options.instance, defaultRegion, now: new Date() });
     process.stdout.write(render.renderText(plan.entries));
     const summary = render.summarize(plan.entries);
     if (summary.create + summary.update === 0 && !options.wait) {
@@ -161,7 +161,7 @@ async function applyCommand(path: string, options: ApplyOptions): Promise<number
     }
     process.stdout.write('\n');
     const outcomes = await applyPlan(plan, {
-      manifests: result.manifests,
+      manifests,
       ecs: (region) => aws.ecs(region),
       instance: options.instance,
       defaultRegion,
@@ -212,6 +212,14 @@ function version(): string {
   return pkg.version;
 }
 
+/** The options every command that reaches AWS takes. */
+function withAwsOptions(command: Command): Command {
+  return command
+    .option('--endpoint <url>', 'AWS endpoint for every service (e.g. the simulator); default AWS_ENDPOINT_URL or AWS')
+    .option('--region <region>', 'region of manifests that name none; default AWS_REGION')
+    .option('--instance <id>', 'this Berth\'s berth.dev/managed-by tag value', process.env.BERTH_INSTANCE ?? 'berth');
+}
+
 function program(setExit: (code: number) => void): Command {
   const berth = new Command('berth')
     .version(version())
@@ -227,18 +235,15 @@ function program(setExit: (code: number) => void): Command {
     .option('--strict', 'treat warnings as errors', false)
     .action(async (path: string, options: ValidateOptions) => setExit(await validateCommand(path, options)));
 
-  berth
+  const plan = berth
     .command('plan')
     .description('Validate, observe AWS, and show what apply would change per resource (create, update, no change, refused) with the field-level diff. Exit 0 no changes, 2 changes (with --detailed-exitcode), 1 error or refusal.')
     .argument('[path]', 'a manifest file, or a directory searched for .yaml/.yml files', 'manifests')
     .addOption(new Option('--format <format>', 'output format; markdown is for a pull-request comment').choices(['text', 'json', 'markdown']).default('text'))
-    .option('--detailed-exitcode', 'exit 2 when there are changes', false)
-    .option('--endpoint <url>', 'AWS endpoint for every service (e.g. the simulator); default AWS_ENDPOINT_URL or AWS')
-    .option('--region <region>', 'region of manifests that name none; default AWS_REGION')
-    .option('--instance <id>', 'this Berth\'s berth.dev/managed-by tag value', process.env.BERTH_INSTANCE ?? 'berth')
-    .action(async (path: string, options: PlanOptions) => setExit(await planCommand(path, options)));
+    .option('--detailed-exitcode', 'exit 2 when there are changes', false);
+  withAwsOptions(plan).action(async (path: string, options: PlanOptions) => setExit(await planCommand(path, options)));
 
-  berth
+  const apply = berth
     .command('apply')
     .description('Plan, then apply: clusters before services, bounded concurrency, progress per resource. Nothing is applied when the manifests are invalid. Exit non-zero on any failure or refusal.')
     .argument('[path]', 'a manifest file, or a directory searched for .yaml/.yml files', 'manifests')
@@ -246,11 +251,8 @@ function program(setExit: (code: number) => void): Command {
     .option('--timeout <duration>', 'how long --wait follows rollouts', '10m')
     .option('--poll-interval <duration>', 'how often --wait looks at a rollout', '5s')
     .option('--yes', 'apply without asking (required when not on a terminal)', false)
-    .option('--concurrency <n>', 'resources applied at once', '4')
-    .option('--endpoint <url>', 'AWS endpoint for every service (e.g. the simulator); default AWS_ENDPOINT_URL or AWS')
-    .option('--region <region>', 'region of manifests that name none; default AWS_REGION')
-    .option('--instance <id>', 'this Berth\'s berth.dev/managed-by tag value', process.env.BERTH_INSTANCE ?? 'berth')
-    .action(async (path: string, options: ApplyOptions) => setExit(await applyCommand(path, options)));
+    .option('--concurrency <n>', 'resources applied at once', '4');
+  withAwsOptions(apply).action(async (path: string, options: ApplyOptions) => setExit(await applyCommand(path, options)));
 
   berth
     .command('sim')
