@@ -61,13 +61,22 @@ export class EcsSim implements SimService, EcsHooks {
     const { store } = this.ctx;
     const clusters = [...store.clusters.values()];
     return {
-      clusters: clusters.map((c) => ({ name: c.name, arn: c.arn, region: c.region, status: c.status })),
+      clusters: clusters.map((c) => ({
+        name: c.name,
+        arn: c.arn,
+        region: c.region,
+        status: c.status,
+        capacityProviders: c.capacityProviders,
+        defaultCapacityProviderStrategy: c.defaultCapacityProviderStrategy,
+      })),
       services: clusters.flatMap((c) =>
         [...c.services.values()].map((s) => ({
           cluster: c.name,
           name: s.name,
           status: s.status,
-          launchType: s.launchType,
+          launchType: s.runtime.capacityProviderStrategy ? undefined : s.runtime.launchType,
+          capacityProviderStrategy: s.runtime.capacityProviderStrategy,
+          platformVersion: s.runtime.platformVersion,
           desiredCount: s.desiredCount,
           taskDefinition: s.deployments[0]?.taskDefinition.arn,
           deployments: s.deployments.map((d) => ({ id: d.id, status: d.status, taskDefinition: d.taskDefinition.arn, rolloutState: d.rolloutState, failedTasks: d.failedTasks })),

@@ -5,6 +5,8 @@
  */
 import type {
   Attribute,
+  CapacityProviderStrategyItem,
+  ClusterConfiguration,
   ClusterSetting,
   LoadBalancer,
   NetworkConfiguration,
@@ -34,6 +36,14 @@ export interface ClusterRecord extends Taggable {
   readonly region: string;
   status: ClusterStatus;
   settings: ClusterSetting[];
+  /** ECS Exec and managed storage configuration, as given (absent until set). */
+  configuration: ClusterConfiguration | undefined;
+  /** The capacity providers associated with the cluster (FARGATE and FARGATE_SPOT only: the simulator has no Auto Scaling group providers). */
+  capacityProviders: string[];
+  /** The strategy CreateService uses when given neither a launch type nor a strategy; weight and base filled in. */
+  defaultCapacityProviderStrategy: CapacityProviderStrategyItem[];
+  /** The default Service Connect namespace, as its Cloud Map ARN. */
+  serviceConnectNamespace: string | undefined;
   /** By service name, in creation order; the latest service of each name (an INACTIVE one until replaced). */
   readonly services: Map<string, ServiceRecord>;
   /** By task ID, every task until it is purged (an hour after it stopped). */
@@ -82,8 +92,21 @@ export interface DeploymentRecord {
   rolloutState: RolloutState;
   rolloutStateReason: string;
   failedTasks: number;
-  readonly launchType: LaunchType;
+  readonly runtime: ServiceRuntime;
   readonly networkConfiguration: NetworkConfiguration | undefined;
+}
+
+/**
+ * Where a service's tasks run: a launch type, or a capacity provider strategy (whose providers
+ * decide the launch type: FARGATE and FARGATE_SPOT run on Fargate), and the Fargate platform version.
+ */
+export interface ServiceRuntime {
+  /** What the tasks run on, whether given as a launch type or derived from the strategy. */
+  readonly launchType: LaunchType;
+  /** The strategy when the service uses one (then DescribeServices shows no launchType); weight and base filled in. */
+  readonly capacityProviderStrategy: readonly CapacityProviderStrategyItem[] | undefined;
+  /** Fargate only: as given, LATEST by default. */
+  readonly platformVersion: string | undefined;
 }
 
 export interface DeploymentSettings {
@@ -106,7 +129,8 @@ export interface ServiceRecord extends Taggable {
   readonly cluster: ClusterRecord;
   status: ServiceStatus;
   desiredCount: number;
-  readonly launchType: LaunchType;
+  /** What new deployments run on; each deployment keeps its own. */
+  runtime: ServiceRuntime;
   readonly createdAt: number;
   readonly createdBy: string;
   deploymentSettings: DeploymentSettings;
@@ -152,6 +176,10 @@ export interface TaskRecord extends Taggable {
   readonly startedBy: string | undefined;
   readonly taskDefinition: TaskDefinitionRecord;
   readonly launchType: LaunchType;
+  /** The provider of the deployment's strategy the task was placed with, if it has one. */
+  readonly capacityProviderName: string | undefined;
+  /** Fargate only: the platform version the task runs on (LATEST resolved). */
+  readonly platformVersion: string | undefined;
   readonly availabilityZone: string;
   readonly networkConfiguration: NetworkConfiguration | undefined;
   readonly enableExecuteCommand: boolean;

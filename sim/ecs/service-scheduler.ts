@@ -9,7 +9,7 @@
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html
  */
 import type { NetworkConfiguration } from '@aws-sdk/client-ecs';
-import type { ClusterRecord, DeploymentRecord, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './model.ts';
+import type { ClusterRecord, DeploymentRecord, ServiceRecord, ServiceRuntime, TaskDefinitionRecord, TaskRecord } from './model.ts';
 import { choosePlacement } from './placement.ts';
 import type { PlacementOutcome } from './placement.ts';
 import { addPlacementFailure, addServiceEvent, serviceMessages } from './service-events.ts';
@@ -65,8 +65,17 @@ export class ServiceScheduler implements TaskObserver {
     });
   }
 
-  /** A new PRIMARY deployment of `td`; the previous PRIMARY becomes ACTIVE and drains. */
-  createDeployment(service: ServiceRecord, td: TaskDefinitionRecord, networkConfiguration: NetworkConfiguration | undefined, reason?: string): DeploymentRecord {
+  /**
+   * A new PRIMARY deployment of `td` on `runtime` (the service's by default); the previous PRIMARY
+   * becomes ACTIVE and drains.
+   */
+  createDeployment(
+    service: ServiceRecord,
+    td: TaskDefinitionRecord,
+    networkConfiguration: NetworkConfiguration | undefined,
+    runtime: ServiceRuntime = service.runtime,
+    reason?: string,
+  ): DeploymentRecord {
     const id = this.ctx.ids.deploymentId();
     const at = now(this.ctx);
     for (const d of service.deployments) {
@@ -83,7 +92,7 @@ export class ServiceScheduler implements TaskObserver {
       rolloutState: 'IN_PROGRESS',
       rolloutStateReason: reason ?? `ECS deployment ${id} in progress.`,
       failedTasks: 0,
-      launchType: service.launchType,
+      runtime,
       networkConfiguration,
     };
     service.deployments.unshift(deployment);
@@ -226,7 +235,7 @@ export class ServiceScheduler implements TaskObserver {
     let unplaced: PlacementOutcome | undefined;
     for (let i = 0; i < count; i++) {
       let placement;
-      if (service.launchType === 'EC2') {
+      if (primary.runtime.launchType === 'EC2') {
         const outcome = choosePlacement(service, primary.taskDefinition, () => this.ctx.world.random());
         if (!outcome.ok) {
           unplaced = outcome;
@@ -303,11 +312,12 @@ export class ServiceScheduler implements TaskObserver {
   }
 
   /**
-   * A new PRIMARY deployment of the last completed deployment's task definition and network
-   * configuration. It rolls like any deployment: fresh tasks, then the older deployments drain.
+   * A new PRIMARY deployment of the last completed deployment's task definition, network
+   * configuration, launch type or capacity provider strategy, and platform version. It rolls like
+   * any deployment: fresh tasks, then the older deployments drain.
    */
   private rollback(service: ServiceRecord, target: DeploymentRecord): void {
-    this.createDeployment(service, target.taskDefinition, target.networkConfiguration, `ECS deployment circuit breaker: rolling back to deploymentId ${target.id}.`);
+    this.createDeployment(service, target.taskDefinition, target.networkConfiguration, target.runtime, `ECS deployment circuit breaker: rolling back to deploymentId ${target.id}.`);
     addServiceEvent(this.ctx, service, serviceMessages.rollingBack(service.name, target.id));
   }
 

@@ -4,6 +4,7 @@
  * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html
  */
 import type {
+  CapacityProviderStrategyItem,
   CreateServiceRequest,
   CreateServiceResponse,
   DeleteServiceRequest,
@@ -24,8 +25,9 @@ import type {
 import { AwsError } from '../errors.ts';
 import type { Operation } from '../world.ts';
 import { serviceArn } from './arns.ts';
+import { checkServiceStrategy, launchTypeOfStrategy, readPlatformVersion, readStrategy, resolvePlatformVersion, sameStrategy } from './capacity-providers.ts';
 import { ExpressionError, parseExpression } from './expressions.ts';
-import type { DeploymentRecord, DeploymentSettings, LaunchType, ServiceRecord, TaskDefinitionRecord } from './model.ts';
+import type { ClusterRecord, DeploymentRecord, DeploymentSettings, LaunchType, ServiceRecord, ServiceRuntime, TaskDefinitionRecord } from './model.ts';
 import { asRequest, checkMaxItems, describeEach, invalidParameter, paginate, requireList, requireString } from './requests.ts';
 import type { ServiceScheduler } from './service-scheduler.ts';
 import type { EcsContext } from './store.ts';
@@ -47,14 +49,72 @@ function runnableTaskDefinition(ctx: EcsContext, region: string, ref: string | u
   return td;
 }
 
-/** The launch type from launchType or a capacity provider strategy (FARGATE providers run on Fargate). */
-function readLaunchType(req: Partial<CreateServiceRequest>): LaunchType {
+/** AWS's answer to an UpdateService that changes the capacity provider strategy without forceNewDeployment. */
+const STRATEGY_NEEDS_DEPLOYMENT =
+  'When switching from launch type to capacity provider strategy on an existing service, or making a change to a capacity provider strategy on a service that is already using one, you must force a new deployment.';
+
+function copyStrategy(strategy: readonly CapacityProviderStrategyItem[]): CapacityProviderStrategyItem[] {
+  return strategy.map((i) => ({ ...i }));
+}
+
+/**
+ * Where a new service's tasks run: its launch type; or its capacity provider strategy; or, given
+ * neither, the cluster's default strategy if it has one, else EC2. A strategy's providers must be
+ * associated with the cluster; the platform version is Fargate's only.
+ */
+function readRuntime(cluster: ClusterRecord, req: Partial<CreateServiceRequest>): ServiceRuntime {
   if (req.launchType !== undefined && req.launchType !== 'EC2' && req.launchType !== 'FARGATE') {
     throw invalidParameter(`launchType ${req.launchType} is not supported by this simulator (EC2 and FARGATE are).`);
   }
-  if (req.launchType) return req.launchType;
-  const provider = req.capacityProviderStrategy?.[0]?.capacityProvider;
-  return provider === 'FARGATE' || provider === 'FARGATE_SPOT' ? 'FARGATE' : 'EC2';
+  const given = req.capacityProviderStrategy ?? [];
+  if (req.launchType !== undefined && given.length > 0) {
+    throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.');
+  }
+  const strategy = given.length > 0 ? readStrategy(given) : req.launchType === undefined && cluster.defaultCapacityProviderStrategy.length > 0 ? copyStrategy(cluster.defaultCapacityProviderStrategy) : undefined;
+  if (strategy) {
+    checkServiceStrategy(cluster, strategy);
+    const launchType = launchTypeOfStrategy(strategy);
+    return { launchType, capacityProviderStrategy: strategy, platformVersion: readPlatformVersion(req.platformVersion, launchType) };
+  }
+  const launchType: LaunchType = req.launchType ?? 'EC2';
+  return { launchType, capacityProviderStrategy: undefined, platformVersion: readPlatformVersion(req.platformVersion, launchType) };
+}
+
+/**
+ * Where an updated service's tasks run. A non-empty strategy replaces the launch type or the
+ * current strategy; an empty one takes a service back from its strategy to the launch type its
+ * providers run on. Either change needs forceNewDeployment, as AWS demands. A platform version
+ * given replaces the current one (Fargate only).
+ */
+function updateRuntime(cluster: ClusterRecord, service: ServiceRecord, req: Partial<UpdateServiceRequest>): ServiceRuntime {
+  const current = service.runtime;
+  let { launchType, capacityProviderStrategy: strategy } = current;
+  let strategyChanged = false;
+  if (req.capacityProviderStrategy !== undefined) {
+    if (req.capacityProviderStrategy.length === 0) {
+      strategyChanged = strategy !== undefined;
+      strategy = undefined;
+    } else {
+      const next = readStrategy(req.capacityProviderStrategy);
+      checkServiceStrategy(cluster, next);
+      strategyChanged = !sameStrategy(next, strategy) || strategy === undefined;
+      strategy = next;
+      launchType = launchTypeOfStrategy(next);
+    }
+  }
+  if (strategyChanged && req.forceNewDeployment !== true) throw invalidParameter(STRATEGY_NEEDS_DEPLOYMENT);
+  const platformVersion =
+    req.platformVersion !== undefined ? readPlatformVersion(req.platformVersion, launchType) : launchType === 'FARGATE' ? (current.platformVersion ?? 'LATEST') : undefined;
+  if (!strategyChanged && launchType === current.launchType && platformVersion === current.platformVersion) return current;
+  return { launchType, capacityProviderStrategy: strategy, platformVersion };
+}
+
+/** A service or deployment's launch type or strategy, as DescribeServices shows them (never both). */
+function runtimeView(runtime: ServiceRuntime, platformVersion: string | undefined): Pick<Service, 'launchType' | 'capacityProviderStrategy' | 'platformVersion' | 'platformFamily'> {
+  return {
+    ...(runtime.capacityProviderStrategy ? { capacityProviderStrategy: copyStrategy(runtime.capacityProviderStrategy) } : { launchType: runtime.launchType }),
+    ...(platformVersion !== undefined && { platformVersion, platformFamily: 'Linux' }),
+  };
 }
 
 /** The task definition suits the launch type, and the network configuration suits its network mode. */
@@ -147,7 +207,6 @@ function countByDeployment(service: ServiceRecord): Map<string | undefined, Task
 }
 
 function deploymentView(service: ServiceRecord, d: DeploymentRecord, counts: TaskCounts | undefined): Deployment {
-  const fargate = d.launchType === 'FARGATE';
   return {
     id: d.id,
     status: d.status,
@@ -159,8 +218,8 @@ function deploymentView(service: ServiceRecord, d: DeploymentRecord, counts: Tas
     failedTasks: d.failedTasks,
     createdAt: new Date(d.createdAt),
     updatedAt: new Date(d.updatedAt),
-    launchType: d.launchType,
-    ...(fargate && { platformVersion: '1.4.0', platformFamily: 'Linux' }),
+    // A deployment shows the platform version its tasks run on: LATEST resolved.
+    ...runtimeView(d.runtime, resolvePlatformVersion(d.runtime.platformVersion)),
     ...(d.networkConfiguration && { networkConfiguration: d.networkConfiguration }),
     rolloutState: d.rolloutState,
     rolloutStateReason: d.rolloutStateReason,
@@ -188,8 +247,7 @@ export function serviceView(service: ServiceRecord, includeTags: boolean): Servi
     desiredCount: service.desiredCount,
     runningCount: running,
     pendingCount: pending,
-    launchType: service.launchType,
-    ...(service.launchType === 'FARGATE' && { platformVersion: 'LATEST', platformFamily: 'Linux' }),
+    ...runtimeView(service.runtime, service.runtime.platformVersion),
     ...(primary && { taskDefinition: primary.taskDefinition.arn }),
     // DescribeServices returns the alarms block even when it watches nothing.
     deploymentConfiguration: { deploymentCircuitBreaker: { ...circuitBreaker }, maximumPercent, minimumHealthyPercent, alarms: { ...alarms, alarmNames: [...alarms.alarmNames] } },
@@ -223,10 +281,10 @@ export function serviceOperations(ctx: EcsContext, scheduler: ServiceScheduler):
       if (existing?.status === 'DRAINING') throw invalidParameter('Unable to Start a service that is still Draining.');
       if (req.schedulingStrategy === 'DAEMON') throw invalidParameter('The DAEMON scheduling strategy is not supported by this simulator.');
       const td = runnableTaskDefinition(ctx, region, req.taskDefinition);
-      const launchType = readLaunchType(req);
-      checkTaskDefinitionFits(td, launchType, req.networkConfiguration);
+      const runtime = readRuntime(cluster, req);
+      checkTaskDefinitionFits(td, runtime.launchType, req.networkConfiguration);
       const settings = readDeploymentSettings(req.deploymentConfiguration, DEFAULT_SETTINGS);
-      checkPlacement(req.placementConstraints ?? [], req.placementStrategy ?? [], launchType);
+      checkPlacement(req.placementConstraints ?? [], req.placementStrategy ?? [], runtime.launchType);
       checkDesiredCount(req.desiredCount);
       const tags = readTags(req.tags);
       // Everything checked: the service exists, and its first deployment starts.
@@ -236,7 +294,7 @@ export function serviceOperations(ctx: EcsContext, scheduler: ServiceScheduler):
         cluster,
         status: 'ACTIVE',
         desiredCount: req.desiredCount ?? 0,
-        launchType,
+        runtime,
         createdAt: now(ctx),
         createdBy: `arn:aws:iam::${ctx.world.accountId}:root`,
         deploymentSettings: settings,
@@ -276,18 +334,22 @@ export function serviceOperations(ctx: EcsContext, scheduler: ServiceScheduler):
       const td = req.taskDefinition !== undefined ? runnableTaskDefinition(ctx, region, req.taskDefinition) : primary?.taskDefinition;
       if (!td) throw new AwsError('ClientException', 'TaskDefinition not found.');
       const network = req.networkConfiguration ?? service.networkConfiguration;
-      checkTaskDefinitionFits(td, service.launchType, network);
+      const runtime = updateRuntime(cluster, service, req);
+      checkTaskDefinitionFits(td, runtime.launchType, network);
       const settings = readDeploymentSettings(req.deploymentConfiguration, service.deploymentSettings);
       const constraints = req.placementConstraints ?? service.placementConstraints;
       const strategy = req.placementStrategy ?? service.placementStrategy;
-      checkPlacement(constraints, strategy, service.launchType);
+      checkPlacement(constraints, strategy, runtime.launchType);
       checkDesiredCount(req.desiredCount);
-      // A new task definition, a new network configuration or forceNewDeployment start a deployment
-      // (of an ACTIVE task definition only); a desired count alone does not.
+      // A new task definition, network configuration or platform version, or forceNewDeployment
+      // (which a new capacity provider strategy needs), start a deployment (of an ACTIVE task
+      // definition only); a desired count alone does not.
       const networkChanged = JSON.stringify(network) !== JSON.stringify(service.networkConfiguration);
-      const redeploy = td !== primary?.taskDefinition || req.forceNewDeployment === true || networkChanged;
+      const platformChanged = runtime.platformVersion !== service.runtime.platformVersion;
+      const redeploy = td !== primary?.taskDefinition || req.forceNewDeployment === true || networkChanged || platformChanged;
       if (redeploy && td.status !== 'ACTIVE') throw new AwsError('ClientException', 'TaskDefinition is inactive');
       service.desiredCount = req.desiredCount ?? service.desiredCount;
+      service.runtime = runtime;
       service.deploymentSettings = settings;
       service.placementConstraints = constraints;
       service.placementStrategy = strategy;
@@ -318,7 +380,8 @@ export function serviceOperations(ctx: EcsContext, scheduler: ServiceScheduler):
       const arns: string[] = [];
       for (const service of cluster.services.values()) {
         if (service.status === 'INACTIVE') continue;
-        if (req.launchType !== undefined && service.launchType !== req.launchType) continue;
+        // A service on a capacity provider strategy has no launch type to match.
+        if (req.launchType !== undefined && (service.runtime.capacityProviderStrategy !== undefined || service.runtime.launchType !== req.launchType)) continue;
         if (req.schedulingStrategy === 'DAEMON') continue;
         arns.push(service.arn);
       }

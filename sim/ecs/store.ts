@@ -24,6 +24,11 @@ export class EcsStore {
   readonly families = new Map<string, FamilyRecord>();
   /** Container instances by `region/ec2InstanceId` (the Auto Scaling side knows instances by EC2 ID). */
   readonly instancesByEc2Id = new Map<string, ContainerInstanceRecord>();
+  /**
+   * Cloud Map namespace ARNs by `region/name`: the namespaces ECS created for a cluster's Service
+   * Connect defaults (the simulator has no Cloud Map; a name maps to the same ARN every time).
+   */
+  readonly namespaces = new Map<string, string>();
 }
 
 /** What each part of the simulated ECS works with. */

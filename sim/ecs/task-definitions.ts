@@ -238,6 +238,8 @@ export function registerTaskDefinition(ctx: EcsContext, region: string, req: Par
     ...(req.inferenceAccelerators !== undefined && { inferenceAccelerators: req.inferenceAccelerators }),
     ...(req.ephemeralStorage !== undefined && { ephemeralStorage: req.ephemeralStorage }),
     registeredAt: new Date(now(ctx)),
+    // Returned on every task definition, false unless asked for (AWS started returning it in 2025).
+    enableFaultInjection: req.enableFaultInjection ?? false,
     registeredBy: `arn:aws:iam::${ctx.world.accountId}:root`,
   };
   const record: TaskDefinitionRecord = {

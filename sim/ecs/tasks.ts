@@ -20,6 +20,7 @@ import { AwsError } from '../errors.ts';
 import type { Operation } from '../world.ts';
 import { containerArn, taskArn } from './arns.ts';
 import type { ClusterRecord, ContainerInstanceRecord, DeploymentRecord, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './model.ts';
+import { chooseProvider, resolvePlatformVersion } from './capacity-providers.ts';
 import { release, reserve, taskGroup } from './placement.ts';
 import { asRequest, checkMaxItems, describeEach, invalidParameter, paginate, requireList, requireString } from './requests.ts';
 import type { EcsContext } from './store.ts';
@@ -28,6 +29,16 @@ import { tagsView } from './tags.ts';
 
 /** How long a STOPPED task stays visible to ListTasks and DescribeTasks (AWS: at least an hour). */
 const STOPPED_RETENTION_MS = 3600_000;
+
+/** The deployment's tasks not told to stop, per capacity provider. */
+function providerCounts(service: ServiceRecord, deployment: DeploymentRecord): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const task of service.tasks) {
+    if (task.deploymentId !== deployment.id || task.desiredStatus !== 'RUNNING' || task.capacityProviderName === undefined) continue;
+    counts.set(task.capacityProviderName, (counts.get(task.capacityProviderName) ?? 0) + 1);
+  }
+  return counts;
+}
 
 /** What the service scheduler hears from the tasks. */
 export interface TaskObserver {
@@ -60,8 +71,9 @@ export class Tasks {
     const cluster = service.cluster;
     const id = ctx.ids.hex(32);
     const td = deployment.taskDefinition;
+    const { launchType, capacityProviderStrategy, platformVersion } = deployment.runtime;
     // awsvpc tasks first provision their network interface; bridge/host EC2 tasks go straight to PENDING.
-    const provisions = td.networkMode === 'awsvpc' || deployment.launchType === 'FARGATE';
+    const provisions = td.networkMode === 'awsvpc' || launchType === 'FARGATE';
     const task: TaskRecord = {
       id,
       arn: taskArn(scopeOf(ctx, cluster.region), cluster.name, id),
@@ -70,7 +82,9 @@ export class Tasks {
       deploymentId: deployment.id,
       startedBy: deployment.id,
       taskDefinition: td,
-      launchType: deployment.launchType,
+      launchType,
+      capacityProviderName: capacityProviderStrategy ? chooseProvider(capacityProviderStrategy, providerCounts(service, deployment)) : undefined,
+      platformVersion: resolvePlatformVersion(platformVersion),
       availabilityZone: placement?.instance.availabilityZone ?? `${cluster.region}${'abc'.charAt(Math.floor(ctx.world.random() * 3))}`,
       networkConfiguration: deployment.networkConfiguration,
       enableExecuteCommand: service.enableExecuteCommand,
@@ -362,8 +376,9 @@ export function taskView(ctx: EcsContext, task: TaskRecord, includeTags: boolean
     healthStatus: task.healthStatus,
     lastStatus: task.lastStatus,
     launchType: task.launchType,
+    ...(task.capacityProviderName !== undefined && { capacityProviderName: task.capacityProviderName }),
     overrides: { containerOverrides: (td.body.containerDefinitions ?? []).map((c) => ({ name: c.name })), inferenceAcceleratorOverrides: [] },
-    ...(fargate && { platformVersion: '1.4.0', platformFamily: 'Linux', ephemeralStorage: { sizeInGiB: 20 } }),
+    ...(fargate && { platformVersion: task.platformVersion ?? '1.4.0', platformFamily: 'Linux', ephemeralStorage: { sizeInGiB: 20 } }),
     pullStartedAt: date(task.pullStartedAt),
     pullStoppedAt: date(task.pullStoppedAt),
     startedAt: date(task.startedAt),

@@ -7,6 +7,8 @@
 import {
   ClientException,
   CreateServiceCommand,
+  PlatformUnknownException,
+  PutClusterCapacityProvidersCommand,
   DeleteServiceCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
@@ -455,5 +457,138 @@ describe('ECS task operations', () => {
     expect(replacement).toHaveLength(1);
     expect(replacement[0]?.taskArn).not.toBe(task?.taskArn);
     await rejection(s.ecs.send(new StopTaskCommand({ cluster: 'web', task: 'ffffffffffffffffffffffffffffffff' })), InvalidParameterException);
+  });
+});
+
+describe('ECS capacity provider strategies and platform versions', () => {
+  const SPOT_HEAVY = [
+    { capacityProvider: 'FARGATE_SPOT', weight: 3 },
+    { capacityProvider: 'FARGATE', weight: 1, base: 1 },
+  ];
+
+  async function withFargateProviders(defaultCapacityProviderStrategy: { capacityProvider: string; weight?: number; base?: number }[] = []): Promise<void> {
+    await s.ecs.send(new PutClusterCapacityProvidersCommand({ cluster: 'web', capacityProviders: ['FARGATE', 'FARGATE_SPOT'], defaultCapacityProviderStrategy }));
+  }
+
+  it('keeps a service’s strategy: no launch type on the service or its deployment, tasks spread by base and weight', async () => {
+    await withFargateProviders();
+    await registerFargate(s.ecs, 'api');
+    const created = await createFargateService(s.ecs, 'api', 'api', 5, { launchType: undefined, capacityProviderStrategy: SPOT_HEAVY });
+    const filled = [
+      { capacityProvider: 'FARGATE_SPOT', weight: 3, base: 0 },
+      { capacityProvider: 'FARGATE', weight: 1, base: 1 },
+    ];
+    expect(created.capacityProviderStrategy).toEqual(filled);
+    expect(created).not.toHaveProperty('launchType');
+    expect(created).toMatchObject({ platformVersion: 'LATEST', platformFamily: 'Linux' });
+    const described = await describeService(s.ecs, 'api');
+    expect(described.capacityProviderStrategy).toEqual(filled);
+    expect(described).not.toHaveProperty('launchType');
+    const deployment = primary(described);
+    expect(deployment.capacityProviderStrategy).toEqual(filled);
+    expect(deployment).not.toHaveProperty('launchType');
+    // The deployment shows the version its tasks run on: LATEST is 1.4.0.
+    expect(deployment).toMatchObject({ platformVersion: '1.4.0', platformFamily: 'Linux' });
+
+    s.sim.advance(1);
+    const tasks = await serviceTasks(s.ecs, 'api');
+    expect(tasks.every((t) => t.launchType === 'FARGATE' && t.platformVersion === '1.4.0')).toBe(true);
+    const byProvider = tasks.map((t) => t.capacityProviderName).sort();
+    // One on FARGATE for its base, the other four 3:1.
+    expect(byProvider).toEqual(['FARGATE', 'FARGATE', 'FARGATE_SPOT', 'FARGATE_SPOT', 'FARGATE_SPOT']);
+    // A launch type filter does not list a service on a strategy.
+    expect((await s.ecs.send(new ListServicesCommand({ cluster: 'web', launchType: 'FARGATE' }))).serviceArns).toEqual([]);
+  });
+
+  it('uses the cluster’s default strategy when the service names neither a launch type nor a strategy', async () => {
+    await withFargateProviders([{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
+    await registerFargate(s.ecs, 'api');
+    const created = await createFargateService(s.ecs, 'api', 'api', 0, { launchType: undefined });
+    expect(created.capacityProviderStrategy).toEqual([{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 }]);
+    expect(created).not.toHaveProperty('launchType');
+    // An explicit launch type wins over the default strategy.
+    const typed = await createFargateService(s.ecs, 'typed', 'api', 0);
+    expect(typed).toMatchObject({ launchType: 'FARGATE' });
+    expect(typed).not.toHaveProperty('capacityProviderStrategy');
+  });
+
+  it('rejects a strategy with a launch type, or with providers the cluster does not have', async () => {
+    await registerFargate(s.ecs, 'api');
+    const both = await rejection(createFargateService(s.ecs, 'api', 'api', 0, { capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] }), InvalidParameterException);
+    expect(both.message).toBe('Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.');
+    const notAssociated = await rejection(createFargateService(s.ecs, 'api', 'api', 0, { launchType: undefined, capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] }), InvalidParameterException);
+    expect(notAssociated.message).toBe(
+      'The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.',
+    );
+    await withFargateProviders();
+    const zeroWeights = [
+      { capacityProvider: 'FARGATE', weight: 0 },
+      { capacityProvider: 'FARGATE_SPOT', weight: 0 },
+    ];
+    await rejection(createFargateService(s.ecs, 'api', 'api', 0, { launchType: undefined, capacityProviderStrategy: zeroWeights }), InvalidParameterException);
+    expect((await s.ecs.send(new ListServicesCommand({ cluster: 'web' }))).serviceArns).toEqual([]);
+  });
+
+  it('keeps the platform version as given, refuses one on EC2 and an unknown one', async () => {
+    await registerFargate(s.ecs, 'api');
+    const pinned = await createFargateService(s.ecs, 'api', 'api', 0, { platformVersion: '1.4.0' });
+    expect(pinned).toMatchObject({ launchType: 'FARGATE', platformVersion: '1.4.0' });
+    expect(primary(pinned).platformVersion).toBe('1.4.0');
+    const unknown = await rejection(createFargateService(s.ecs, 'x', 'api', 0, { platformVersion: '9.9.9' }), PlatformUnknownException);
+    expect(unknown.message).toBe('The specified platform version does not exist.');
+    const ec2 = await s.ecs.send(new RegisterTaskDefinitionCommand({ family: 'ec2', containerDefinitions: [{ name: 'c', image: 'i', memory: 64 }] }));
+    const onEc2 = await rejection(
+      s.ecs.send(new CreateServiceCommand({ cluster: 'web', serviceName: 'y', taskDefinition: ec2.taskDefinition?.taskDefinitionArn, launchType: 'EC2', platformVersion: 'LATEST' })),
+      InvalidParameterException,
+    );
+    expect(onEc2.message).toBe('The platform version must be null when specifying an EC2 launch type.');
+    const plainEc2 = await s.ecs.send(new CreateServiceCommand({ cluster: 'web', serviceName: 'y', taskDefinition: ec2.taskDefinition?.taskDefinitionArn, launchType: 'EC2' }));
+    expect(plainEc2.service).not.toHaveProperty('platformVersion');
+
+    // A new platform version is a new deployment of it.
+    const updated = await s.ecs.send(new UpdateServiceCommand({ cluster: 'web', service: 'api', platformVersion: 'LATEST' }));
+    expect(updated.service?.platformVersion).toBe('LATEST');
+    expect(updated.service?.deployments?.map((d) => d.status)).toEqual(['PRIMARY', 'ACTIVE']);
+    await rejection(s.ecs.send(new UpdateServiceCommand({ cluster: 'web', service: 'y', platformVersion: '1.4.0' })), InvalidParameterException);
+  });
+
+  it('moves a service between a launch type and a strategy only with forceNewDeployment, as AWS demands', async () => {
+    await withFargateProviders();
+    await registerFargate(s.ecs, 'api');
+    await createFargateService(s.ecs, 'api', 'api', 1);
+    s.sim.advance(30);
+    const spot = [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }];
+    const update = (input: Partial<ConstructorParameters<typeof UpdateServiceCommand>[0]>) => s.ecs.send(new UpdateServiceCommand({ cluster: 'web', service: 'api', ...input }));
+    const message =
+      'When switching from launch type to capacity provider strategy on an existing service, or making a change to a capacity provider strategy on a service that is already using one, you must force a new deployment.';
+
+    const unforced = await rejection(update({ capacityProviderStrategy: spot, desiredCount: 3 }), InvalidParameterException);
+    expect(unforced.message).toBe(message);
+    const unchanged = await describeService(s.ecs, 'api');
+    expect(unchanged).toMatchObject({ launchType: 'FARGATE', desiredCount: 1 });
+    expect(unchanged.deployments).toHaveLength(1);
+
+    const moved = (await update({ capacityProviderStrategy: spot, forceNewDeployment: true })).service ?? {};
+    expect(moved.capacityProviderStrategy).toEqual([{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 }]);
+    expect(moved).not.toHaveProperty('launchType');
+    expect(moved.deployments?.map((d) => [d.status, d.launchType, d.capacityProviderStrategy?.[0]?.capacityProvider])).toEqual([
+      ['PRIMARY', undefined, 'FARGATE_SPOT'],
+      ['ACTIVE', 'FARGATE', undefined],
+    ]);
+    s.sim.advance(60);
+    expect((await serviceTasks(s.ecs, 'api')).map((t) => t.capacityProviderName)).toEqual(['FARGATE_SPOT']);
+
+    // The same strategy again is no change; another one needs a new deployment too.
+    await update({ capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1, base: 0 }] });
+    expect((await rejection(update({ capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] }), InvalidParameterException)).message).toBe(message);
+    // An empty strategy goes back to the launch type: a change as well.
+    expect((await rejection(update({ capacityProviderStrategy: [] }), InvalidParameterException)).message).toBe(message);
+    const back = (await update({ capacityProviderStrategy: [], forceNewDeployment: true })).service ?? {};
+    expect(back).toMatchObject({ launchType: 'FARGATE', platformVersion: 'LATEST' });
+    expect(back).not.toHaveProperty('capacityProviderStrategy');
+    expect(primary(back)).toMatchObject({ launchType: 'FARGATE', platformVersion: '1.4.0' });
+    expect(primary(back)).not.toHaveProperty('capacityProviderStrategy');
+    // A strategy the cluster cannot run is refused even when forced.
+    await rejection(update({ capacityProviderStrategy: [{ capacityProvider: 'my-asg-provider', weight: 1 }], forceNewDeployment: true }), InvalidParameterException);
   });
 });

@@ -23,6 +23,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-ecs';
+import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT, arn, createFargateService, ecsSim, registerFargate, rejection, serviceTasks } from './ecs-helpers.ts';
 import type { SimClients } from './helpers.ts';
@@ -162,6 +163,45 @@ describe('ECS task definitions', () => {
     expect(td).not.toHaveProperty('requiresCompatibilities');
     expect(td?.containerDefinitions?.[0]?.portMappings).toEqual([{ containerPort: 80, hostPort: 0, protocol: 'tcp' }]);
     expect(td?.requiresAttributes).toEqual([]);
+    expect(td?.enableFaultInjection).toBe(false);
+  });
+
+  it('keeps every member of RegisterTaskDefinition, enableFaultInjection included, and DescribeTaskDefinition returns it', async () => {
+    // Required<>: a member the SDK adds to RegisterTaskDefinition fails to compile here until the test covers it.
+    const input: Required<RegisterTaskDefinitionCommandInput> = {
+      family: 'everything',
+      taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/task`,
+      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/exec`,
+      networkMode: 'awsvpc',
+      containerDefinitions: [
+        { name: 'app', image: 'nginx:1.27', memory: 256, portMappings: [{ containerPort: 8080 }] },
+        { name: 'envoy', image: 'envoy:1', memoryReservation: 64, essential: false },
+      ],
+      volumes: [{ name: 'scratch' }],
+      placementConstraints: [{ type: 'memberOf', expression: 'attribute:ecs.instance-type =~ g5.*' }],
+      requiresCompatibilities: ['EC2'],
+      cpu: '512',
+      memory: '1024',
+      tags: [{ key: 'app', value: 'everything' }],
+      pidMode: 'task',
+      ipcMode: 'task',
+      proxyConfiguration: { type: 'APPMESH', containerName: 'envoy', properties: [{ name: 'IgnoredUID', value: '1337' }] },
+      inferenceAccelerators: [{ deviceName: 'device1', deviceType: 'eia2.medium' }],
+      ephemeralStorage: { sizeInGiB: 30 },
+      runtimePlatform: { cpuArchitecture: 'X86_64', operatingSystemFamily: 'LINUX' },
+      enableFaultInjection: true,
+    };
+    const registered = await s.ecs.send(new RegisterTaskDefinitionCommand(input));
+    const described = await s.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'everything:1', include: ['TAGS'] }));
+    for (const td of [registered.taskDefinition, described.taskDefinition]) {
+      const { containerDefinitions: _containers, tags: _tags, ...rest } = input;
+      // Every top-level member comes back as given (the defaults AWS fills in are on the containers).
+      expect(td).toMatchObject(rest);
+      expect(td?.containerDefinitions).toHaveLength(2);
+      expect(td?.containerDefinitions?.[1]).toMatchObject({ name: 'envoy', memoryReservation: 64, essential: false });
+    }
+    expect(described.tags).toEqual([{ key: 'app', value: 'everything' }]);
+    expect(described.taskDefinition?.enableFaultInjection).toBe(true);
   });
 
   it('rejects what AWS rejects, with ClientException and its messages', async () => {
