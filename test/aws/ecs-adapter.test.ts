@@ -220,13 +220,15 @@ describe('clusters', () => {
     expect(await s.ecs.describeClusters(['web'])).toEqual({ clusters: [], missing: ['web'] });
   });
 
-  it('sends UpdateCluster and classifies what comes back', async () => {
-    // The simulator has no UpdateCluster yet: it answers UnknownOperationException, which must
-    // still leave the port classified.
-    const error = await rejectionOf(s.ecs.updateCluster({ cluster: 'web', settings: [{ name: 'containerInsights', value: 'enabled' }] }));
+  it('updates a cluster\'s settings, and classifies a refusal', async () => {
+    const updated = await s.ecs.updateCluster({ cluster: 'web', settings: [{ name: 'containerInsights', value: 'enhanced' }] });
+    expect(updated.clusterName).toBe('web');
+    const { clusters } = await s.ecs.describeClusters(['web']);
+    expect(clusters[0]?.settings).toEqual([{ name: 'containerInsights', value: 'enhanced' }]);
+    const error = await rejectionOf(s.ecs.updateCluster({ cluster: 'nope', settings: [{ name: 'containerInsights', value: 'enabled' }] }));
     expect(error).toBeInstanceOf(ReconcileError);
-    expect(error).toMatchObject({ errorClass: 'stalled', reason: 'UnknownOperation', operation: 'ecs:UpdateCluster' });
-    expect(counts().sim).toEqual({ 'ecs:UpdateCluster': 1 });
+    expect(error).toMatchObject({ errorClass: 'stalled', reason: 'ClusterNotFound', operation: 'ecs:UpdateCluster' });
+    expect(counts().sim).toMatchObject({ 'ecs:UpdateCluster': 2 });
   });
 });
 

@@ -2,7 +2,7 @@
  * `applyPlan` against the simulator through the real SDK: convergence, drift, crash idempotence,
  * a rollout the circuit breaker fails, and throttling.
  */
-import { ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand, UpdateClusterSettingsCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsContext } from '../../controller/aws/aws-context.ts';
 import type { AwsContext } from '../../controller/aws/aws-context.ts';
@@ -113,6 +113,15 @@ describe('applyPlan', () => {
     const live = (await s.ecs.send(new DescribeServicesCommand({ cluster: 'filot-backend-cluster', services: ['filot-backend-service'] }))).services?.[0];
     expect(live?.desiredCount).toBe(2);
     expect(live?.runningCount).toBe(2);
+  });
+
+  it('restores a cluster setting changed behind its back', async () => {
+    await planAndApply();
+    await s.ecs.send(new UpdateClusterSettingsCommand({ cluster: 'filot-ocr-gpu-cluster', settings: [{ name: 'containerInsights', value: 'disabled' }] }));
+    expect((await planActions())['Cluster/filot-ocr-gpu-cluster']).toBe('update settings[containerInsights].value');
+    const { outcomes } = await planAndApply();
+    expect(outcomes.find((o) => o.key === 'Cluster/filot-ocr-gpu-cluster')?.status).toBe('applied');
+    expect(await planActions()).toEqual(allNoChange);
   });
 
   it('registers no second revision after a crash between RegisterTaskDefinition and UpdateService', async () => {
