@@ -3,18 +3,23 @@
  * chain, adaptive client-side rate limiting, bounded retries and timeouts, and a middleware that
  * counts every HTTP attempt (retries included) and every throttling answer into one `CallCounter`.
  *
- * Only the ECS port exists so far; the Auto Scaling and CloudWatch ports will be built the same
- * way (`clientConfig` + `countCalls`) and cached per region beside it.
+ * The ECS, Auto Scaling and CloudWatch ports are built the same way (`clientConfig` +
+ * `countCalls`), one client per service and region, cached for the life of the context.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import type { ECSClientConfig } from '@aws-sdk/client-ecs';
 // The SDK's own middleware types: @smithy/types is what every @aws-sdk client's declarations import.
 import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
+import { CloudWatchAdapter } from './cloudwatch-adapter.ts';
 import { CallCounts } from './call-counter.ts';
 import { AwsReason, isThrottlingError } from './classify.ts';
+import { AutoScalingAdapter } from './autoscaling-adapter.ts';
 import { EcsAdapter } from './ecs-adapter.ts';
 import { StalledError } from './errors.ts';
-import type { CallCounter, EcsPort } from './ports.ts';
+import type { AutoScalingPort, CallCounter, EcsPort } from './ports.ts';
+import type { CloudWatchPort } from './ports.ts';
 
 export interface AwsContextOptions {
   /**
@@ -62,6 +67,18 @@ export interface AwsContext {
    * @throws StalledError `NoRegion` when no region is given anywhere
    */
   ecs(region?: string): EcsPort;
+  /**
+   * The Auto Scaling port of `region` (else the context's, else the environment's), one per region
+   * for the life of the context.
+   * @throws StalledError `NoRegion` when no region is given anywhere
+   */
+  autoscaling(region?: string): AutoScalingPort;
+  /**
+   * The CloudWatch port of `region` (else the context's, else the environment's), one per region
+   * for the life of the context.
+   * @throws StalledError `NoRegion` when no region is given anywhere
+   */
+  cloudwatch(region?: string): CloudWatchPort;
   /** Every AWS call made through this context's clients. */
   readonly counter: CallCounter;
   /** Destroys every client. Idempotent; afterwards `ecs()` throws. */
@@ -118,6 +135,8 @@ export function createAwsContext(options: AwsContextOptions = {}): AwsContext {
   const connectionTimeout = positiveInteger(options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS, 'connectionTimeoutMs');
   const counter = new CallCounts();
   const ecsPorts = new Map<string, { client: ECSClient; port: EcsPort }>();
+  const autoscalingPorts = new Map<string, { client: AutoScalingClient; port: AutoScalingPort }>();
+  const cloudwatchPorts = new Map<string, { client: CloudWatchClient; port: CloudWatchPort }>();
   let closed = false;
 
   /** What every client shares; the SDK fills in the rest (credentials, endpoint) from its chain. */
@@ -145,6 +164,30 @@ export function createAwsContext(options: AwsContextOptions = {}): AwsContext {
       }
       return entry.port;
     },
+    autoscaling(asked?: string): AutoScalingPort {
+      if (closed) throw new Error('the AWS context is closed');
+      const region = resolveRegion(asked, options.region);
+      let entry = autoscalingPorts.get(region);
+      if (!entry) {
+        const client = new AutoScalingClient(clientConfig(region));
+        countCalls(client.middlewareStack, 'autoscaling', counter);
+        entry = { client, port: new AutoScalingAdapter(client, region) };
+        autoscalingPorts.set(region, entry);
+      }
+      return entry.port;
+    },
+    cloudwatch(asked?: string): CloudWatchPort {
+      if (closed) throw new Error('the AWS context is closed');
+      const region = resolveRegion(asked, options.region);
+      let entry = cloudwatchPorts.get(region);
+      if (!entry) {
+        const client = new CloudWatchClient(clientConfig(region));
+        countCalls(client.middlewareStack, 'cloudwatch', counter);
+        entry = { client, port: new CloudWatchAdapter(client, region) };
+        cloudwatchPorts.set(region, entry);
+      }
+      return entry.port;
+    },
     close(): void {
       closed = true;
       for (const { client } of ecsPorts.values()) {
@@ -155,6 +198,22 @@ export function createAwsContext(options: AwsContextOptions = {}): AwsContext {
         }
       }
       ecsPorts.clear();
+      for (const { client } of autoscalingPorts.values()) {
+        try {
+          client.destroy();
+        } catch {
+          // As above: each client is destroyed even if another one throws.
+        }
+      }
+      autoscalingPorts.clear();
+      for (const { client } of cloudwatchPorts.values()) {
+        try {
+          client.destroy();
+        } catch {
+          // As above: each client is destroyed even if another one throws.
+        }
+      }
+      cloudwatchPorts.clear();
     },
   };
 }

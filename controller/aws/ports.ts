@@ -2,6 +2,7 @@
  * The narrow ports through which Berth reaches AWS: exactly the calls it makes. Adapters over the
  * SDK v3 clients implement them; every error leaving a port is a classified `ReconcileError`.
  */
+import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type {
   Cluster,
   CreateClusterCommandInput,
@@ -13,6 +14,7 @@ import type {
   UpdateClusterCommandInput,
   UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
+import type { MetricAlarm, PutMetricAlarmCommandInput, Tag as CloudWatchTag } from '@aws-sdk/client-cloudwatch';
 
 export interface EcsPort {
   readonly region: string;
@@ -33,6 +35,39 @@ export interface EcsPort {
   createService(input: CreateServiceCommandInput): Promise<Service>;
   updateService(input: UpdateServiceCommandInput): Promise<Service>;
   tagResource(arn: string, tags: readonly Tag[]): Promise<void>;
+}
+
+/** The CloudWatch calls Berth makes for Alarm manifests (metric alarms only). */
+export interface CloudWatchPort {
+  readonly region: string;
+  /**
+   * DescribeAlarms of metric alarms by name, 100 names a call, following NextToken; names
+   * CloudWatch does not know come back in `missing`.
+   */
+  describeAlarms(names: readonly string[]): Promise<{ alarms: MetricAlarm[]; missing: string[] }>;
+  /** PutMetricAlarm: creates the alarm or replaces its whole configuration. */
+  putMetricAlarm(input: PutMetricAlarmCommandInput): Promise<void>;
+  /** EnableAlarmActions or DisableAlarmActions of the named alarms. */
+  setActionsEnabled(names: readonly string[], enabled: boolean): Promise<void>;
+  /** TagResource of an alarm ARN (CloudWatch tags are `{Key, Value}`). */
+  tagResource(arn: string, tags: readonly CloudWatchTag[]): Promise<void>;
+  /** ListTagsForResource of an alarm ARN. */
+  listTags(arn: string): Promise<CloudWatchTag[]>;
+}
+
+/** The EC2 Auto Scaling calls Berth makes for AutoScalingGroup manifests: it only sizes existing groups. */
+export interface AutoScalingPort {
+  readonly region: string;
+  /**
+   * DescribeAutoScalingGroups by name, 50 names a call (the API's default limit of names), calls in
+   * parallel, following NextToken; names Auto Scaling does not know come back in `missing`. An empty
+   * list makes no call (AWS would describe every group).
+   */
+  describeGroups(names: readonly string[]): Promise<{ groups: AutoScalingGroup[]; missing: string[] }>;
+  /** UpdateAutoScalingGroup of the sizes given; the ones left out stay as they are. */
+  updateCapacity(input: { readonly name: string; readonly minSize?: number; readonly maxSize?: number; readonly desiredCapacity?: number }): Promise<void>;
+  /** CreateOrUpdateTags of the group (ResourceType auto-scaling-group, PropagateAtLaunch false). */
+  createOrUpdateTags(name: string, tags: readonly { readonly key: string; readonly value: string }[]): Promise<void>;
 }
 
 /** Counts every AWS call a process makes, for metrics, benchmarks and the apply summary. */

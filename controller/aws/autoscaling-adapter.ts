@@ -1,0 +1,97 @@
+/**
+ * The `AutoScalingPort` over the SDK's `AutoScalingClient`. Berth never creates or deletes groups:
+ * it describes them and sets their sizes (and tags). Every call goes through `call()`, which types
+ * whatever AWS throws with `classifyAwsError`.
+ */
+import { CreateOrUpdateTagsCommand, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import type { AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import { classifyAwsError } from './classify.ts';
+import type { AutoScalingPort } from './ports.ts';
+
+/**
+ * DescribeAutoScalingGroups takes at most 50 names a call unless MaxRecords is raised; 50 keeps
+ * within the default, and each call still pages by NextToken.
+ */
+export const DESCRIBE_GROUPS_BATCH = 50;
+/** The largest page DescribeAutoScalingGroups returns. */
+export const DESCRIBE_GROUPS_MAX_RECORDS = 100;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export class AutoScalingAdapter implements AutoScalingPort {
+  readonly region: string;
+  private readonly client: AutoScalingClient;
+
+  constructor(client: AutoScalingClient, region: string) {
+    this.client = client;
+    this.region = region;
+  }
+
+  /** Runs one SDK call; anything it throws leaves as a classified `ReconcileError`. */
+  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw classifyAwsError(err, `autoscaling:${operation}`);
+    }
+  }
+
+  /** Every group of one batch of names, page after page. */
+  private async describeBatch(names: string[]): Promise<AutoScalingGroup[]> {
+    const groups: AutoScalingGroup[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.call('DescribeAutoScalingGroups', () =>
+        this.client.send(
+          new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names, MaxRecords: DESCRIBE_GROUPS_MAX_RECORDS, ...(nextToken !== undefined && { NextToken: nextToken }) }),
+        ),
+      );
+      groups.push(...(out.AutoScalingGroups ?? []));
+      nextToken = out.NextToken;
+    } while (nextToken !== undefined && nextToken !== '');
+    return groups;
+  }
+
+  async describeGroups(names: readonly string[]): Promise<{ groups: AutoScalingGroup[]; missing: string[] }> {
+    const wanted = [...new Set(names)];
+    // Without names AWS describes every group in the region: never ask that.
+    if (wanted.length === 0) return { groups: [], missing: [] };
+    const found = (await Promise.all(chunks(wanted, DESCRIBE_GROUPS_BATCH).map((batch) => this.describeBatch(batch)))).flat();
+    const groups: AutoScalingGroup[] = [];
+    const missing: string[] = [];
+    for (const name of wanted) {
+      const group = found.find((g) => g.AutoScalingGroupName === name || g.AutoScalingGroupARN === name);
+      if (group) groups.push(group);
+      else missing.push(name);
+    }
+    return { groups, missing };
+  }
+
+  async updateCapacity(input: { readonly name: string; readonly minSize?: number; readonly maxSize?: number; readonly desiredCapacity?: number }): Promise<void> {
+    await this.call('UpdateAutoScalingGroup', () =>
+      this.client.send(
+        new UpdateAutoScalingGroupCommand({
+          AutoScalingGroupName: input.name,
+          ...(input.minSize !== undefined && { MinSize: input.minSize }),
+          ...(input.maxSize !== undefined && { MaxSize: input.maxSize }),
+          ...(input.desiredCapacity !== undefined && { DesiredCapacity: input.desiredCapacity }),
+        }),
+      ),
+    );
+  }
+
+  async createOrUpdateTags(name: string, tags: readonly { readonly key: string; readonly value: string }[]): Promise<void> {
+    if (tags.length === 0) return;
+    await this.call('CreateOrUpdateTags', () =>
+      this.client.send(
+        new CreateOrUpdateTagsCommand({
+          Tags: tags.map((t) => ({ ResourceId: name, ResourceType: 'auto-scaling-group', Key: t.key, Value: t.value, PropagateAtLaunch: false })),
+        }),
+      ),
+    );
+  }
+}
