@@ -5,7 +5,7 @@
  */
 import { CreateOrUpdateTagsCommand, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import type { AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
-import { classifyAwsError } from './classify.ts';
+import { chunks, classified, unique } from './adapter-support.ts';
 import type { AutoScalingPort } from './ports.ts';
 
 /**
@@ -16,11 +16,6 @@ export const DESCRIBE_GROUPS_BATCH = 50;
 /** The largest page DescribeAutoScalingGroups returns. */
 export const DESCRIBE_GROUPS_MAX_RECORDS = 100;
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export class AutoScalingAdapter implements AutoScalingPort {
   readonly region: string;
@@ -32,12 +27,8 @@ export class AutoScalingAdapter implements AutoScalingPort {
   }
 
   /** Runs one SDK call; anything it throws leaves as a classified `ReconcileError`. */
-  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      throw classifyAwsError(err, `autoscaling:${operation}`);
-    }
+  private call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return classified(`autoscaling:${operation}`, run);
   }
 
   /** Every group of one batch of names, page after page. */
@@ -57,7 +48,7 @@ export class AutoScalingAdapter implements AutoScalingPort {
   }
 
   async describeGroups(names: readonly string[]): Promise<{ groups: AutoScalingGroup[]; missing: string[] }> {
-    const wanted = [...new Set(names)];
+    const wanted = unique(names);
     // Without names AWS describes every group in the region: never ask that.
     if (wanted.length === 0) return { groups: [], missing: [] };
     const found = (await Promise.all(chunks(wanted, DESCRIBE_GROUPS_BATCH).map((batch) => this.describeBatch(batch)))).flat();

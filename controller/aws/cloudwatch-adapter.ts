@@ -12,17 +12,12 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchClient, MetricAlarm, PutMetricAlarmCommandInput, Tag } from '@aws-sdk/client-cloudwatch';
-import { classifyAwsError } from './classify.ts';
+import { chunks, classified, unique } from './adapter-support.ts';
 import type { CloudWatchPort } from './ports.ts';
 
 /** DescribeAlarms takes at most 100 AlarmNames a call. */
 export const DESCRIBE_ALARMS_BATCH = 100;
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export class CloudWatchAdapter implements CloudWatchPort {
   readonly region: string;
@@ -34,12 +29,8 @@ export class CloudWatchAdapter implements CloudWatchPort {
   }
 
   /** Runs one SDK call; anything it throws leaves as a classified `ReconcileError`. */
-  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      throw classifyAwsError(err, `cloudwatch:${operation}`);
-    }
+  private call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return classified(`cloudwatch:${operation}`, run);
   }
 
   private async describeBatch(names: readonly string[]): Promise<MetricAlarm[]> {
@@ -58,7 +49,7 @@ export class CloudWatchAdapter implements CloudWatchPort {
   }
 
   async describeAlarms(names: readonly string[]): Promise<{ alarms: MetricAlarm[]; missing: string[] }> {
-    const wanted = [...new Set(names)];
+    const wanted = unique(names);
     const found = (await Promise.all(chunks(wanted, DESCRIBE_ALARMS_BATCH).map((batch) => this.describeBatch(batch)))).flat();
     const alarms: MetricAlarm[] = [];
     const missing: string[] = [];
@@ -76,7 +67,7 @@ export class CloudWatchAdapter implements CloudWatchPort {
 
   async setActionsEnabled(names: readonly string[], enabled: boolean): Promise<void> {
     if (names.length === 0) return;
-    const AlarmNames = [...new Set(names)];
+    const AlarmNames = unique(names);
     if (enabled) await this.call('EnableAlarmActions', () => this.client.send(new EnableAlarmActionsCommand({ AlarmNames })));
     else await this.call('DisableAlarmActions', () => this.client.send(new DisableAlarmActionsCommand({ AlarmNames })));
   }

@@ -28,7 +28,8 @@ import type {
   UpdateClusterCommandInput,
   UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
-import { AwsReason, classifyAwsError } from './classify.ts';
+import { chunks, classified, unique } from './adapter-support.ts';
+import { AwsReason } from './classify.ts';
 import { TransientError } from './errors.ts';
 import type { EcsPort } from './ports.ts';
 
@@ -49,16 +50,8 @@ function namesRevision(ref: string): boolean {
   return /:\d+$/.test(ref);
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** The names once each, in the order first given. */
-function unique(names: readonly string[]): string[] {
-  return [...new Set(names)];
-}
 
 export class EcsAdapter implements EcsPort {
   readonly region: string;
@@ -72,12 +65,8 @@ export class EcsAdapter implements EcsPort {
   }
 
   /** Runs one SDK call; anything it throws leaves as a classified `ReconcileError`. */
-  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      throw classifyAwsError(err, `ecs:${operation}`);
-    }
+  private call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return classified(`ecs:${operation}`, run);
   }
 
   /** A member AWS always returns; its absence is an answer Berth cannot act on. */
