@@ -15,7 +15,7 @@ import { desiredTaskDefinition, taskDefinitionsEqual } from '../kinds/service/ta
 import type { ClusterManifest, ManifestEntry, ServiceManifest } from '../manifests/types.ts';
 import { manifestKey } from '../manifests/types.ts';
 import { ownershipTags, TAG_FAILED_SPEC } from './ownership.ts';
-import { regionOf } from './plan.ts';
+import { annotation, clusterRef, regionOf, scaledServices } from './plan.ts';
 import type { Plan } from './plan.ts';
 import type { Health, PlanEntry } from './plan-types.ts';
 
@@ -73,8 +73,6 @@ function failure(key: string, err: unknown): ApplyOutcome {
   return { key, status: 'failed', message };
 }
 
-const adopting = (m: { metadata: { annotations?: Record<string, string | undefined> } }): boolean => m.metadata.annotations?.['berth.dev/adopt'] === 'true';
-
 /** Applies the entries of `plan` that need it. Never throws for one resource's failure: it is an outcome. */
 export async function applyPlan(plan: Plan, input: ApplyInput): Promise<ApplyOutcome[]> {
   const limit = input.concurrency ?? 4;
@@ -100,7 +98,7 @@ export async function applyPlan(plan: Plan, input: ApplyInput): Promise<ApplyOut
   const serviceOutcomes = await bounded(serviceKeys, limit, async (key) => {
     const entry = entries.get(key) as PlanEntry;
     const m = manifest(key)?.manifest as ServiceManifest;
-    if (failedClusters.has(m.spec.cluster)) return { key, status: 'skipped' as const, message: `cluster ${m.spec.cluster} failed to apply` };
+    if (failedClusters.has(clusterRef(m.spec.cluster))) return { key, status: 'skipped' as const, message: `cluster ${m.spec.cluster} failed to apply` };
     return applyService(entry, m, plan, input, progress);
   });
   return [...clusterOutcomes, ...serviceOutcomes];
@@ -134,7 +132,7 @@ async function applyCluster(entry: PlanEntry, m: ClusterManifest, input: ApplyIn
     }
     const arn = (await ecs.describeClusters([desired.clusterName])).clusters[0]?.clusterArn;
     if (arn) await ecs.tagResource(arn, tags);
-    return { key, status: 'applied', message: adopting(m) ? 'adopted and updated' : 'updated' };
+    return { key, status: 'applied', message: annotation(m, 'berth.dev/adopt') ? 'adopted and updated' : 'updated' };
   } catch (err) {
     return failure(key, err);
   }
@@ -147,10 +145,8 @@ async function applyService(entry: PlanEntry, m: ServiceManifest, plan: Plan, in
   try {
     const region = regionOf(m.spec, input.defaultRegion, key);
     const ecs = input.ecs(region);
-    const scaled = input.manifests.some((e) => e.manifest.kind === 'QueueScaler' && e.manifest.spec.target.service === m.metadata.name);
-    const desired = desiredService(m, { desiredCountOwnedElsewhere: scaled });
-    const cluster = desired.cluster.startsWith('arn:') ? (desired.cluster.split('/').pop() ?? desired.cluster) : desired.cluster;
-    const live = plan.observed.services.get(`${region}/${cluster}/${desired.serviceName}`);
+    const desired = desiredService(m, { desiredCountOwnedElsewhere: scaledServices(input.manifests).has(m.metadata.name) });
+    const live = plan.observed.services.get(`${region}/${clusterRef(desired.cluster)}/${desired.serviceName}`);
     const tags: Tag[] = [...(m.spec.tags ?? []), ...ownershipTags(input.instance, key, input.revision)];
 
     if (entry.action === 'no-change') {
@@ -211,7 +207,7 @@ async function follow(key: string, m: ServiceManifest, region: string, input: Ap
   const now = input.now ?? (() => new Date());
   const deadline = now().getTime() + (input.timeoutMs ?? 600_000);
   const name = m.spec.serviceName ?? m.metadata.name;
-  const cluster = m.spec.cluster.startsWith('arn:') ? (m.spec.cluster.split('/').pop() ?? m.spec.cluster) : m.spec.cluster;
+  const cluster = clusterRef(m.spec.cluster);
   let service = known;
   let last = '';
   for (;;) {

@@ -39,7 +39,7 @@ export interface Plan {
   readonly observed: Observed;
 }
 
-const annotation = (m: { metadata: { annotations?: Record<string, string | undefined> } }, key: string): boolean =>
+export const annotation = (m: { metadata: { annotations?: Record<string, string | undefined> } }, key: string): boolean =>
   m.metadata.annotations?.[key] === 'true';
 
 export function regionOf(spec: { region?: string }, defaultRegion: string | undefined, key: string): string {
@@ -53,7 +53,7 @@ export function regionOf(spec: { region?: string }, defaultRegion: string | unde
 const clusterName = (m: ClusterManifest): string => m.spec.clusterName ?? m.metadata.name;
 const serviceName = (m: ServiceManifest): string => m.spec.serviceName ?? m.metadata.name;
 /** A cluster reference (name or ARN) as the name DescribeServices and our maps use. */
-const clusterRef = (ref: string): string => (ref.startsWith('arn:') ? (ref.split('/').pop() ?? ref) : ref);
+export const clusterRef = (ref: string): string => (ref.startsWith('arn:') ? (ref.split('/').pop() ?? ref) : ref);
 
 /** Observes everything the manifests name, in as few calls as the APIs allow. */
 async function observe(input: PlanInput, clusters: readonly ManifestEntry<ClusterManifest>[], services: readonly ManifestEntry<ServiceManifest>[]): Promise<Observed> {
@@ -185,11 +185,16 @@ function adoption(verdict: 'owned' | 'adopt'): FieldChange[] {
   return verdict === 'adopt' ? [{ path: `tags[${TAG_MANAGED_BY}]`, from: undefined, to: '(adopted: Berth adds its ownership tags)' }] : [];
 }
 
+/** The Services whose desiredCount a QueueScaler owns (by metadata.name). */
+export function scaledServices(manifests: readonly ManifestEntry[]): Set<string> {
+  return new Set(manifests.flatMap((e) => (e.manifest.kind === 'QueueScaler' ? [e.manifest.spec.target.service] : [])));
+}
+
 /** Builds the plan for the Cluster and Service manifests of a validated revision. */
 export async function buildPlan(input: PlanInput): Promise<Plan> {
   const clusters = input.manifests.filter((e): e is ManifestEntry<ClusterManifest> => e.manifest.kind === 'Cluster');
   const services = input.manifests.filter((e): e is ManifestEntry<ServiceManifest> => e.manifest.kind === 'Service');
-  const scaled = new Set(input.manifests.flatMap((e) => (e.manifest.kind === 'QueueScaler' ? [e.manifest.spec.target.service] : [])));
+  const scaled = scaledServices(input.manifests);
   const declaredClusters = new Set(clusters.map((c) => `${regionOf(c.manifest.spec, input.defaultRegion, manifestKey(c.manifest))}/${clusterName(c.manifest)}`));
   const observed = await observe(input, clusters, services);
   const entries = [
