@@ -53,6 +53,15 @@ const EXPECTED: Record<string, readonly string[]> = {
     "27:15 error containers/duplicate-name spec.taskDefinition.containerDefinitions[1].name — two containers are named api (items 0 and 1)",
     "38:28 error containers/memory-required spec.taskDefinition.containerDefinitions[0] — container app has no memory limit, and the task definition sets no task-level memory",
   ],
+  'dependencies.yaml': [
+    "13:28 error dependencies/cycle spec.deploymentConfiguration.alarms.alarmNames[0] — dependency cycle: Service/api → Alarm/api-5xx → Service/api",
+    "30:40 error dependencies/cycle metadata.annotations[\"berth.dev/depends-on\"] — dependency cycle: Cluster/batch → AutoScalingGroup/batch-asg → Alarm/batch-depth → Cluster/batch",
+    "51:40 error dependencies/unknown metadata.annotations[\"berth.dev/depends-on\"] — `berth.dev/depends-on` names Cluster/mian, which is not among the manifests",
+    "51:40 error dependencies/unknown metadata.annotations[\"berth.dev/depends-on\"] — `berth.dev/depends-on` names Alarm/nope, which is not among the manifests",
+    "51:40 error dependencies/unknown metadata.annotations[\"berth.dev/depends-on\"] — Service/worker depends on itself",
+    "51:40 error dependencies/unknown metadata.annotations[\"berth.dev/depends-on\"] — `berth.dev/depends-on` names Cluster/api-5xx, which is not among the manifests",
+    "64:40 error schema/pattern metadata.annotations[\"berth.dev/depends-on\"] — `metadata.annotations[\"berth.dev/depends-on\"]` has the wrong format: a string (\"service/api\") (A comma-separated list of the `Kind/name` keys of manifests this one depends on, for example `Cluster/main, Alarm/api-5xx`, where Kind is Cluster, Service, AutoScalingGroup, Alarm or QueueScaler.)",
+  ],
   'duplicate-names.yaml': [
     "8:19 error names/duplicate metadata.name — Cluster web is declared twice; the first is at test/fixtures/validate/invalid/duplicate-names.yaml:3",
     "14:22 error names/aws-clash spec.clusterName — Cluster web-copy and Cluster web (test/fixtures/validate/invalid/duplicate-names.yaml:3) both manage the ECS cluster web in the default region",
@@ -189,6 +198,24 @@ describe('fixes and hints', () => {
       found: '2',
       fix: 'remove `desiredCount`; QueueScaler ocr sets it from the queue backlog (its bounds are minTasks and maxTasks)',
     });
+  });
+
+  it('says which depends-on entry closes a dependency cycle, and where each edge is written', async () => {
+    const file = `${fixtures}/invalid/dependencies.yaml`;
+    const result = await validate(file);
+    const [cycle] = result.diagnostics.filter((d) => d.rule === 'dependencies/cycle');
+    expect(cycle).toMatchObject({
+      document: { kind: 'Service', name: 'api' },
+      found: `Service/api → Alarm/api-5xx (spec.deploymentConfiguration.alarms.alarmNames[0], ${file}:13); Alarm/api-5xx → Service/api (metadata.annotations["berth.dev/depends-on"], ${file}:23)`,
+      fix: `remove the \`berth.dev/depends-on\` entry that closes the loop: \`Service/api\` on Alarm/api-5xx (${file}:23)`,
+    });
+    const fixes = result.diagnostics.filter((d) => d.rule === 'dependencies/unknown').map((d) => d.fix);
+    expect(fixes).toEqual([
+      'did you mean `Cluster/main`?',
+      'add an Alarm manifest named nope, or remove `Alarm/nope` from `berth.dev/depends-on`',
+      'remove `Service/worker` from `berth.dev/depends-on`',
+      'did you mean `Alarm/api-5xx`?',
+    ]);
   });
 
   it('lists the Fargate memory sizes that go with the CPU size', async () => {

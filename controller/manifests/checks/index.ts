@@ -2,6 +2,7 @@
 import { alarmDatapoints, alarmMetric } from './alarms.ts';
 import { groupBounds, scalerBounds } from './capacity.ts';
 import type { Check } from './context.ts';
+import { dependencyCycles, dependsOnKnown } from './dependencies.ts';
 import { pinnedImages } from './images.ts';
 import { uniqueAwsNames, uniqueNames } from './names.ts';
 import { clusterNameTypos, scalerOwnedFields, scalerTargetsExist } from './references.ts';
@@ -14,6 +15,8 @@ export const SEMANTIC_CHECKS: readonly Check[] = [
   scalerTargetsExist,
   scalerOwnedFields,
   clusterNameTypos,
+  dependsOnKnown,
+  dependencyCycles,
   groupBounds,
   scalerBounds,
   launchTypeOrStrategy,
