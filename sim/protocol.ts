@@ -1,12 +1,12 @@
 /**
  * The three AWS wire protocols the simulator speaks, as the installed SDK v3 clients use them:
- * ECS over AWS JSON 1.1, CloudWatch over AWS JSON 1.0 in query-compatible mode (and the older AWS
- * Query form), Auto Scaling over AWS Query with XML responses.
+ * ECS and the Resource Groups Tagging API over AWS JSON 1.1, CloudWatch over AWS JSON 1.0 in
+ * query-compatible mode (and the older AWS Query form), Auto Scaling over AWS Query with XML responses.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { AwsError } from './errors.ts';
 
-export type ServiceName = 'ecs' | 'autoscaling' | 'cloudwatch';
+export type ServiceName = 'ecs' | 'autoscaling' | 'cloudwatch' | 'tagging';
 export type Protocol = 'json' | 'query';
 
 export interface AwsRequest {
@@ -24,11 +24,19 @@ export interface AwsRequest {
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.';
 const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801.';
+const TAGGING_TARGET = 'ResourceGroupsTaggingAPI_20170126.';
+const JSON_TARGETS: readonly (readonly [string, ServiceName])[] = [
+  [ECS_TARGET, 'ecs'],
+  [CLOUDWATCH_TARGET, 'cloudwatch'],
+  [TAGGING_TARGET, 'tagging'],
+];
 const QUERY_VERSIONS: Readonly<Record<string, ServiceName>> = { '2011-01-01': 'autoscaling', '2010-08-01': 'cloudwatch' };
 export const XML_NAMESPACES: Readonly<Record<ServiceName, string>> = {
   ecs: 'http://ecs.amazonaws.com/doc/2014-11-13/',
   autoscaling: 'http://autoscaling.amazonaws.com/doc/2011-01-01/',
   cloudwatch: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
+  // JSON only: never answered in XML.
+  tagging: 'http://tagging.amazonaws.com/doc/2017-01-26/',
 };
 
 /**
@@ -57,7 +65,7 @@ export function parseRequest(headers: IncomingHttpHeaders, body: string, default
   const region = scope.region ?? defaultRegion;
   const target = headers['x-amz-target'];
   if (typeof target === 'string') {
-    const service: ServiceName | undefined = target.startsWith(ECS_TARGET) ? 'ecs' : target.startsWith(CLOUDWATCH_TARGET) ? 'cloudwatch' : undefined;
+    const service = JSON_TARGETS.find(([prefix]) => target.startsWith(prefix))?.[1];
     if (!service) throw new AwsError('UnknownOperationException', `Unknown target ${target}`);
     let input: unknown;
     try {
@@ -130,7 +138,7 @@ export interface HttpResponse {
 /** A successful response in the request's protocol. */
 export function successResponse(request: AwsRequest, output: unknown, requestId: string): HttpResponse {
   if (request.protocol === 'json') {
-    const contentType = request.service === 'ecs' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0';
+    const contentType = request.service === 'cloudwatch' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
     return { status: 200, headers: { 'content-type': contentType, 'x-amzn-requestid': requestId }, body: JSON.stringify(output ?? {}, jsonReplacer) };
   }
   const op = request.operation;

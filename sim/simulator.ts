@@ -1,7 +1,7 @@
 /**
- * The AWS simulator: one HTTP port serving ECS, Auto Scaling and CloudWatch over their real wire
- * protocols, plus an admin API under `/_sim/` to seed it, move its clock, inject faults and read
- * what was called.
+ * The AWS simulator: one HTTP port serving ECS, Auto Scaling, CloudWatch and the Resource Groups
+ * Tagging API over their real wire protocols, plus an admin API under `/_sim/` to seed it, move its
+ * clock, inject faults and read what was called.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -19,6 +19,7 @@ import { AwsError } from './errors.ts';
 import { errorResponse, parseRequest, successResponse } from './protocol.ts';
 import type { AwsRequest, HttpResponse, ServiceName } from './protocol.ts';
 import { Scheduler } from './scheduler.ts';
+import { TaggingSim } from './tagging/tagging-sim.ts';
 import { DEFAULT_BEHAVIOUR, seededRandom } from './world.ts';
 import type { HistoryEvent, SimBehaviour, SimService, World } from './world.ts';
 
@@ -84,11 +85,13 @@ const THROTTLING: Readonly<Record<ServiceName, () => AwsError>> = {
   ecs: () => new AwsError('ThrottlingException', 'Rate exceeded'),
   autoscaling: () => new AwsError('Throttling', 'Rate exceeded'),
   cloudwatch: () => new AwsError('Throttling', 'Rate exceeded'),
+  tagging: () => new AwsError('ThrottledException', 'Rate exceeded'),
 };
 const INTERNAL: Readonly<Record<ServiceName, () => AwsError>> = {
   ecs: () => new AwsError('ServerException', 'Service encountered an internal error', 500),
   autoscaling: () => new AwsError('InternalFailure', 'An internal error occurred', 500),
   cloudwatch: () => new AwsError('InternalServiceError', 'Internal service error', 500),
+  tagging: () => new AwsError('InternalServiceException', 'Internal service error', 500),
 };
 
 interface SimState {
@@ -97,6 +100,7 @@ interface SimState {
   readonly ecs: EcsSim;
   readonly autoscaling: AutoScalingSim;
   readonly cloudwatch: CloudWatchSim;
+  readonly tagging: TaggingSim;
   readonly history: HistoryEvent[];
 }
 
@@ -159,10 +163,11 @@ export class Simulator {
     world.ecs = ecs;
     const autoscaling = new AutoScalingSim(world);
     const cloudwatch = new CloudWatchSim(world);
+    const tagging = new TaggingSim([ecs, cloudwatch, autoscaling]);
     // Seed first, install after: a bad seed throws and leaves the current world as it was.
     for (const cluster of seed.clusters ?? []) ecs.seedCluster(cluster.region ?? world.defaultRegion, cluster.name);
     for (const group of seed.autoScalingGroups ?? []) autoscaling.seedGroup(group);
-    this.state = { world, services: { ecs, autoscaling, cloudwatch }, ecs, autoscaling, cloudwatch, history };
+    this.state = { world, services: { ecs, autoscaling, cloudwatch, tagging }, ecs, autoscaling, cloudwatch, tagging, history };
     this.seedData = seed;
     this.faults = [];
     this.calls.clear();

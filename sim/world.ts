@@ -84,6 +84,17 @@ export interface EcsHooks {
   tasksOnInstance(region: string, ec2InstanceId: string): number;
 }
 
+/** A resource and its current tags, as a service holds them (the Resource Groups Tagging API's view). */
+export interface TaggedResource {
+  readonly arn: string;
+  readonly tags: readonly { readonly key: string; readonly value: string }[];
+}
+
+/** Port a service offers the tagging simulator: its live taggable resources in a region, tags read from its own store. */
+export interface TagSource {
+  taggedResources(region: string): Iterable<TaggedResource>;
+}
+
 export interface World {
   readonly scheduler: Scheduler;
   readonly accountId: string;

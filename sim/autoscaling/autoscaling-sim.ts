@@ -2,15 +2,15 @@
  * Simulated EC2 Auto Scaling (AWS Query): seeded groups whose instances launch, boot, join their ECS
  * cluster and terminate in simulated time as the desired capacity moves, respecting scale-in protection.
  */
-import type { Operation, SimService, World } from '../world.ts';
+import type { Operation, SimService, TaggedResource, TagSource, World } from '../world.ts';
 import { activityOperations } from './activities.ts';
 import { Fleet } from './fleet.ts';
 import { groupOperations } from './groups.ts';
 import { INSTANCE_TYPES, instanceTypeSpec } from './instance-types.ts';
 import { instanceOperations } from './instances.ts';
 import type { AutoScalingStore, Group } from './model.ts';
-import { groupKey, randomHex, randomUuid, requireGroup } from './model.ts';
-import { tagOperations } from './tags.ts';
+import { groupKey, groupsIn, randomHex, randomUuid, requireGroup } from './model.ts';
+import { sortedTags, tagOperations } from './tags.ts';
 
 /** An Auto Scaling group that exists before Berth runs (infrastructure Berth adopts). */
 export interface AutoScalingGroupSeed {
@@ -40,7 +40,7 @@ export interface AutoScalingGroupSeed {
 /** Terminating → Terminated when the seed says nothing: about what an EC2 shutdown takes. */
 export const DEFAULT_TERMINATION_SECONDS = 30;
 
-export class AutoScalingSim implements SimService {
+export class AutoScalingSim implements SimService, TagSource {
   readonly operations: Readonly<Record<string, Operation>>;
   private readonly world: World;
   private readonly store: AutoScalingStore;
@@ -109,6 +109,11 @@ export class AutoScalingSim implements SimService {
     group.capacityShortage.clear();
     for (const zone of zones) group.capacityShortage.add(zone);
     this.fleet.scheduleReconcile(group);
+  }
+
+  /** For the Resource Groups Tagging API: the region's groups, by their AutoScalingGroupARN. */
+  taggedResources(region: string): TaggedResource[] {
+    return groupsIn(this.store, region).map((g) => ({ arn: g.arn, tags: sortedTags(g) }));
   }
 
   dump(): unknown {

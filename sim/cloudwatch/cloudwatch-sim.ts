@@ -4,7 +4,7 @@
  * percentiles and a subset of metric math. One set of alarms and metrics per region.
  */
 import { AwsError } from '../errors.ts';
-import type { Operation, OperationContext, SimService, World } from '../world.ts';
+import type { Operation, OperationContext, SimService, TaggedResource, TagSource, World } from '../world.ts';
 import { ALARM_STATES, evaluateAlarm, stateReasonData } from './alarm-evaluation.ts';
 import type { AlarmState } from './alarm-evaluation.ts';
 import { alarmArn, AlarmStore, checkSingleSeries, checkTags, describeAlarm, evaluationRange, MAX_ALARMS, parseAlarmArn, parsePutMetricAlarm, PUT_METRIC_ALARM, TAG } from './alarms.ts';
@@ -43,7 +43,7 @@ interface Region {
   readonly metrics: MetricStore;
 }
 
-export class CloudWatchSim implements SimService {
+export class CloudWatchSim implements SimService, TagSource {
   readonly operations: Readonly<Record<string, Operation>>;
   private readonly world: World;
   private readonly regions = new Map<string, Region>();
@@ -118,6 +118,13 @@ export class CloudWatchSim implements SimService {
   /** An alarm's current state, or undefined when it does not exist (e.g. for ECS deployment alarms). */
   alarmState(region: string, name: string): AlarmState | undefined {
     return this.regions.get(region)?.alarms.get(name)?.state;
+  }
+
+  /** For the Resource Groups Tagging API: the region's metric alarms. */
+  *taggedResources(region: string): Generator<TaggedResource> {
+    for (const alarm of this.regions.get(region)?.alarms.values() ?? []) {
+      yield { arn: alarm.arn, tags: [...alarm.tags].map(([key, value]) => ({ key, value })) };
+    }
   }
 
   dump(): unknown {

@@ -4,7 +4,7 @@
  * clusters, task definitions, services and their scheduler, tasks, task protection, container
  * instances and placement, tags.
  */
-import type { EcsHooks, Operation, SimService, World } from '../world.ts';
+import type { EcsHooks, Operation, SimService, TaggedResource, TagSource, World } from '../world.ts';
 import { clusterOperations, createCluster } from './clusters.ts';
 import { ContainerInstances } from './container-instances.ts';
 import { ServiceScheduler } from './service-scheduler.ts';
@@ -15,7 +15,7 @@ import { tagOperations } from './tags.ts';
 import { taskDefinitionOperations } from './task-definitions.ts';
 import { taskProtectionOperations } from './task-protection.ts';
 
-export class EcsSim implements SimService, EcsHooks {
+export class EcsSim implements SimService, EcsHooks, TagSource {
   readonly operations: Readonly<Record<string, Operation>>;
   private readonly ctx: EcsContext;
   private readonly scheduler: ServiceScheduler;
@@ -54,6 +54,20 @@ export class EcsSim implements SimService, EcsHooks {
 
   tasksOnInstance(region: string, ec2InstanceId: string): number {
     return this.instances.tasksOn(region, ec2InstanceId);
+  }
+
+  /**
+   * For the Resource Groups Tagging API: ACTIVE clusters, ACTIVE services (a deleted one, DRAINING
+   * or INACTIVE, is gone) and ACTIVE task definition revisions of the region. Tasks and container
+   * instances are not listed.
+   */
+  *taggedResources(region: string): Generator<TaggedResource> {
+    for (const cluster of this.ctx.store.clusters.values()) {
+      if (cluster.region !== region || cluster.status !== 'ACTIVE') continue;
+      yield cluster;
+      for (const service of cluster.services.values()) if (service.status === 'ACTIVE') yield service;
+    }
+    for (const td of this.ctx.store.taskDefinitions.values()) if (td.region === region && td.status === 'ACTIVE') yield td;
   }
 
   /** Everything, summarised as plain data (the admin API's state dump), one flat list per kind. */

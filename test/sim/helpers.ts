@@ -2,6 +2,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { startSimulator } from '../../sim/simulator.ts';
 import type { Simulator, SimulatorOptions } from '../../sim/simulator.ts';
 
@@ -11,6 +12,7 @@ export interface SimClients {
   readonly ecs: ECSClient;
   readonly autoscaling: AutoScalingClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly tagging: ResourceGroupsTaggingAPIClient;
   close(): Promise<void>;
 }
 
@@ -23,16 +25,19 @@ export async function simWithClients(options: SimulatorOptions & { readonly regi
   const ecs = new ECSClient(config);
   const autoscaling = new AutoScalingClient(config);
   const cloudwatch = new CloudWatchClient(config);
+  const tagging = new ResourceGroupsTaggingAPIClient(config);
   return {
     sim,
     endpoint,
     ecs,
     autoscaling,
     cloudwatch,
+    tagging,
     async close() {
       ecs.destroy();
       autoscaling.destroy();
       cloudwatch.destroy();
+      tagging.destroy();
       await close();
     },
   };
