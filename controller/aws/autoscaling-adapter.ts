@@ -3,8 +3,14 @@
  * it describes them and sets their sizes (and tags). Every call goes through `call()`, which types
  * whatever AWS throws with `classifyAwsError`.
  */
-import { CreateOrUpdateTagsCommand, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import type { AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import {
+  CreateOrUpdateTagsCommand,
+  DeleteTagsCommand,
+  DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import type { Activity, AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import { chunks, classified, unique } from './adapter-support.ts';
 import type { AutoScalingPort } from './ports.ts';
 
@@ -84,5 +90,17 @@ export class AutoScalingAdapter implements AutoScalingPort {
         }),
       ),
     );
+  }
+
+  async deleteTags(name: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.call('DeleteTags', () =>
+      this.client.send(new DeleteTagsCommand({ Tags: keys.map((key) => ({ ResourceId: name, ResourceType: 'auto-scaling-group', Key: key })) })),
+    );
+  }
+
+  async describeActivities(name: string, max = 10): Promise<Activity[]> {
+    const out = await this.call('DescribeScalingActivities', () => this.client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name, MaxRecords: max })));
+    return out.Activities ?? [];
   }
 }

@@ -3,12 +3,14 @@
  * chain, adaptive client-side rate limiting, bounded retries and timeouts, and a middleware that
  * counts every HTTP attempt (retries included) and every throttling answer into one `CallCounter`.
  *
- * The ECS, Auto Scaling and CloudWatch ports are built the same way (`clientConfig` +
- * `countCalls`), one client per service and region, cached for the life of the context.
+ * The ECS, Auto Scaling, CloudWatch and Resource Groups Tagging ports are built the same way
+ * (`clientConfig` + `countCalls`), one client per service and region, cached for the life of the
+ * context.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { ECSClientConfig } from '@aws-sdk/client-ecs';
 // The SDK's own middleware types: @smithy/types is what every @aws-sdk client's declarations import.
 import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
@@ -18,8 +20,8 @@ import { AwsReason, isThrottlingError } from './classify.ts';
 import { AutoScalingAdapter } from './autoscaling-adapter.ts';
 import { EcsAdapter } from './ecs-adapter.ts';
 import { StalledError } from './errors.ts';
-import type { AutoScalingPort, CallCounter, EcsPort } from './ports.ts';
-import type { CloudWatchPort } from './ports.ts';
+import type { AutoScalingPort, CallCounter, CloudWatchPort, EcsPort, TaggingPort } from './ports.ts';
+import { TaggingAdapter } from './tagging-adapter.ts';
 
 export interface AwsContextOptions {
   /**
@@ -79,6 +81,11 @@ export interface AwsContext {
    * @throws StalledError `NoRegion` when no region is given anywhere
    */
   cloudwatch(region?: string): CloudWatchPort;
+  /**
+   * The Resource Groups Tagging API port of `region`, for the inventory of what Berth owns.
+   * @throws StalledError `NoRegion` when no region is given anywhere
+   */
+  tagging(region?: string): TaggingPort;
   /** Every AWS call made through this context's clients. */
   readonly counter: CallCounter;
   /** Destroys every client. Idempotent; afterwards `ecs()` throws. */
@@ -89,6 +96,13 @@ const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
 const COUNTER_MIDDLEWARE = 'berthCallCounter';
+
+/** What the context needs of an SDK client: its middleware stack, to count calls, and destroy(). */
+interface CountedClient {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each client's stack is typed by its own inputs; the counter only reads the command name.
+  readonly middlewareStack: MiddlewareStack<any, any>;
+  destroy(): void;
+}
 
 /**
  * The region to use: the one asked for, else the context's, else `AWS_REGION`, else
@@ -134,9 +148,6 @@ export function createAwsContext(options: AwsContextOptions = {}): AwsContext {
   const requestTimeout = positiveInteger(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs');
   const connectionTimeout = positiveInteger(options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS, 'connectionTimeoutMs');
   const counter = new CallCounts();
-  const ecsPorts = new Map<string, { client: ECSClient; port: EcsPort }>();
-  const autoscalingPorts = new Map<string, { client: AutoScalingClient; port: AutoScalingPort }>();
-  const cloudwatchPorts = new Map<string, { client: CloudWatchClient; port: CloudWatchPort }>();
   let closed = false;
 
   /** What every client shares; the SDK fills in the rest (credentials, endpoint) from its chain. */
@@ -150,70 +161,56 @@ export function createAwsContext(options: AwsContextOptions = {}): AwsContext {
     ...(options.credentials !== undefined && { credentials: options.credentials }),
   });
 
+  /** Every client built, for close(). */
+  const clients: { destroy(): void }[] = [];
+  /** One port per region for the life of the context, its client counted as `service`. */
+  function ports<P>(service: string, build: (region: string) => { client: CountedClient; port: P }): (asked?: string) => P {
+    const byRegion = new Map<string, P>();
+    return (asked) => {
+      if (closed) throw new Error('the AWS context is closed');
+      const region = resolveRegion(asked, options.region);
+      const known = byRegion.get(region);
+      if (known !== undefined) return known;
+      const { client, port } = build(region);
+      countCalls(client.middlewareStack, service, counter);
+      clients.push(client);
+      byRegion.set(region, port);
+      return port;
+    };
+  }
+
+  const ecs = ports('ecs', (region) => {
+    const client = new ECSClient(clientConfig(region));
+    return { client, port: new EcsAdapter(client, region) };
+  });
+  const autoscaling = ports('autoscaling', (region) => {
+    const client = new AutoScalingClient(clientConfig(region));
+    return { client, port: new AutoScalingAdapter(client, region) };
+  });
+  const cloudwatch = ports('cloudwatch', (region) => {
+    const client = new CloudWatchClient(clientConfig(region));
+    return { client, port: new CloudWatchAdapter(client, region) };
+  });
+  const tagging = ports('tagging', (region) => {
+    const client = new ResourceGroupsTaggingAPIClient(clientConfig(region));
+    return { client, port: new TaggingAdapter(client, region) };
+  });
+
   return {
     counter,
-    ecs(asked?: string): EcsPort {
-      if (closed) throw new Error('the AWS context is closed');
-      const region = resolveRegion(asked, options.region);
-      let entry = ecsPorts.get(region);
-      if (!entry) {
-        const client = new ECSClient(clientConfig(region));
-        countCalls(client.middlewareStack, 'ecs', counter);
-        entry = { client, port: new EcsAdapter(client, region) };
-        ecsPorts.set(region, entry);
-      }
-      return entry.port;
-    },
-    autoscaling(asked?: string): AutoScalingPort {
-      if (closed) throw new Error('the AWS context is closed');
-      const region = resolveRegion(asked, options.region);
-      let entry = autoscalingPorts.get(region);
-      if (!entry) {
-        const client = new AutoScalingClient(clientConfig(region));
-        countCalls(client.middlewareStack, 'autoscaling', counter);
-        entry = { client, port: new AutoScalingAdapter(client, region) };
-        autoscalingPorts.set(region, entry);
-      }
-      return entry.port;
-    },
-    cloudwatch(asked?: string): CloudWatchPort {
-      if (closed) throw new Error('the AWS context is closed');
-      const region = resolveRegion(asked, options.region);
-      let entry = cloudwatchPorts.get(region);
-      if (!entry) {
-        const client = new CloudWatchClient(clientConfig(region));
-        countCalls(client.middlewareStack, 'cloudwatch', counter);
-        entry = { client, port: new CloudWatchAdapter(client, region) };
-        cloudwatchPorts.set(region, entry);
-      }
-      return entry.port;
-    },
+    ecs,
+    autoscaling,
+    cloudwatch,
+    tagging,
     close(): void {
       closed = true;
-      for (const { client } of ecsPorts.values()) {
+      for (const client of clients.splice(0)) {
         try {
           client.destroy();
         } catch {
           // Each client is destroyed even if another one throws; destroying only closes sockets.
         }
       }
-      ecsPorts.clear();
-      for (const { client } of autoscalingPorts.values()) {
-        try {
-          client.destroy();
-        } catch {
-          // As above: each client is destroyed even if another one throws.
-        }
-      }
-      autoscalingPorts.clear();
-      for (const { client } of cloudwatchPorts.values()) {
-        try {
-          client.destroy();
-        } catch {
-          // As above: each client is destroyed even if another one throws.
-        }
-      }
-      cloudwatchPorts.clear();
     },
   };
 }

@@ -4,6 +4,7 @@
  * through `call()`, which types whatever AWS throws with `classifyAwsError`.
  */
 import {
+  DeleteAlarmsCommand,
   DescribeAlarmsCommand,
   DisableAlarmActionsCommand,
   EnableAlarmActionsCommand,
@@ -80,5 +81,11 @@ export class CloudWatchAdapter implements CloudWatchPort {
   async listTags(arn: string): Promise<Tag[]> {
     const out = await this.call('ListTagsForResource', () => this.client.send(new ListTagsForResourceCommand({ ResourceARN: arn })));
     return out.Tags ?? [];
+  }
+
+  async deleteAlarms(names: readonly string[]): Promise<void> {
+    await Promise.all(
+      chunks(unique(names), DESCRIBE_ALARMS_BATCH).map((AlarmNames) => this.call('DeleteAlarms', () => this.client.send(new DeleteAlarmsCommand({ AlarmNames })))),
+    );
   }
 }

@@ -6,6 +6,8 @@
 import {
   CreateClusterCommand,
   CreateServiceCommand,
+  DeleteServiceCommand,
+  DeregisterTaskDefinitionCommand,
   DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -30,7 +32,7 @@ import type {
 } from '@aws-sdk/client-ecs';
 import { chunks, classified, unique } from './adapter-support.ts';
 import { AwsReason } from './classify.ts';
-import { TransientError } from './errors.ts';
+import { ReconcileError, TransientError } from './errors.ts';
 import type { EcsPort } from './ports.ts';
 
 /** DescribeClusters takes at most 100 clusters a call. */
@@ -191,5 +193,20 @@ export class EcsAdapter implements EcsPort {
   async tagResource(arn: string, tags: readonly Tag[]): Promise<void> {
     if (tags.length === 0) return;
     await this.call('TagResource', () => this.client.send(new TagResourceCommand({ resourceArn: arn, tags: [...tags] })));
+  }
+
+  async deleteService(cluster: string, service: string): Promise<void> {
+    try {
+      await this.call('DeleteService', () => this.client.send(new DeleteServiceCommand({ cluster, service })));
+    } catch (err) {
+      // Already gone or going (deleted by a crashed earlier prune, or by hand): the goal is reached.
+      if (err instanceof ReconcileError && (err.reason === AwsReason.ServiceNotFound || err.reason === AwsReason.ServiceNotActive)) return;
+      throw err;
+    }
+  }
+
+  async deregisterTaskDefinition(arn: string): Promise<void> {
+    await this.call('DeregisterTaskDefinition', () => this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })));
+    this.taskDefinitions.delete(arn);
   }
 }

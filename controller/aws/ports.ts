@@ -2,7 +2,7 @@
  * The narrow ports through which Berth reaches AWS: exactly the calls it makes. Adapters over the
  * SDK v3 clients implement them; every error leaving a port is a classified `ReconcileError`.
  */
-import type { AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import type { Activity, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import type {
   Cluster,
   CreateClusterCommandInput,
@@ -35,6 +35,10 @@ export interface EcsPort {
   createService(input: CreateServiceCommandInput): Promise<Service>;
   updateService(input: UpdateServiceCommandInput): Promise<Service>;
   tagResource(arn: string, tags: readonly Tag[]): Promise<void>;
+  /** DeleteService of a service already scaled to 0 (prune). An absent or INACTIVE service is not an error. */
+  deleteService(cluster: string, service: string): Promise<void>;
+  /** DeregisterTaskDefinition of one revision (prune). An already INACTIVE revision is not an error. */
+  deregisterTaskDefinition(arn: string): Promise<void>;
 }
 
 /** The CloudWatch calls Berth makes for Alarm manifests (metric alarms only). */
@@ -53,6 +57,8 @@ export interface CloudWatchPort {
   tagResource(arn: string, tags: readonly CloudWatchTag[]): Promise<void>;
   /** ListTagsForResource of an alarm ARN. */
   listTags(arn: string): Promise<CloudWatchTag[]>;
+  /** DeleteAlarms, 100 names a call (prune). Names CloudWatch does not know are ignored, as it does. */
+  deleteAlarms(names: readonly string[]): Promise<void>;
 }
 
 /** The EC2 Auto Scaling calls Berth makes for AutoScalingGroup manifests: it only sizes existing groups. */
@@ -68,6 +74,26 @@ export interface AutoScalingPort {
   updateCapacity(input: { readonly name: string; readonly minSize?: number; readonly maxSize?: number; readonly desiredCapacity?: number }): Promise<void>;
   /** CreateOrUpdateTags of the group (ResourceType auto-scaling-group, PropagateAtLaunch false). */
   createOrUpdateTags(name: string, tags: readonly { readonly key: string; readonly value: string }[]): Promise<void>;
+  /** DeleteTags of the given keys from the group (releasing an adopted group on prune). */
+  deleteTags(name: string, keys: readonly string[]): Promise<void>;
+  /** The group's most recent scaling activities (DescribeScalingActivities, one page of up to `max`), newest first. */
+  describeActivities(name: string, max?: number): Promise<Activity[]>;
+}
+
+/** A resource and its tags, as the Resource Groups Tagging API returns it. */
+export interface TaggedResource {
+  readonly arn: string;
+  readonly tags: ReadonlyMap<string, string>;
+}
+
+/** The Resource Groups Tagging API: what carries a tag, across ECS, CloudWatch and Auto Scaling. */
+export interface TaggingPort {
+  readonly region: string;
+  /**
+   * GetResources of the given resource types (`ecs:service`, `cloudwatch:alarm` …) whose tag `key`
+   * has `value`, 100 a page, following PaginationToken.
+   */
+  resourcesTagged(key: string, value: string, resourceTypes: readonly string[]): Promise<TaggedResource[]>;
 }
 
 /** Counts every AWS call a process makes, for metrics, benchmarks and the apply summary. */
