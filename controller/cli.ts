@@ -39,20 +39,26 @@ interface PlanOptions {
   readonly endpoint?: string;
   readonly region?: string;
   readonly instance: string;
+  readonly prune: boolean;
+  readonly allowEmpty: boolean;
 }
 
 /** The manifests under `path` when they are all valid; otherwise prints every problem and `refusal`. */
-async function validManifests(path: string, refusal: string): Promise<readonly ManifestEntry[] | undefined> {
+async function validManifests(path: string, refusal: string, allowEmpty = false): Promise<readonly ManifestEntry[] | undefined> {
   const result = validateSources(await readManifestFiles(path));
   if (result.valid) return result.manifests;
+  // --allow-empty: a source with no manifests at all is the intent (remove everything with --prune).
+  const empty = result.diagnostics.every((d) => d.rule === 'source/empty');
+  if (allowEmpty && empty) return [];
   process.stderr.write(formatText(result));
+  if (empty) process.stderr.write('(to remove everything this Berth owns, run apply with --prune --allow-empty on the empty directory)\n');
   process.stderr.write(`${refusal}\n`);
   return undefined;
 }
 
 /** Exit codes of `berth plan`: 0 no changes, 2 changes (with --detailed-exitcode), 1 error or refusal. */
 async function planCommand(path: string, options: PlanOptions): Promise<number> {
-  const manifests = await validManifests(path, 'berth plan: the manifests are invalid; nothing was planned');
+  const manifests = await validManifests(path, 'berth plan: the manifests are invalid; nothing was planned', options.allowEmpty);
   if (!manifests) return EXIT.invalid;
   const [{ createAwsContext }, { buildPlan }, render, { ReconcileError }] = await Promise.all([
     import('./aws/aws-context.ts'),
@@ -64,17 +70,19 @@ async function planCommand(path: string, options: PlanOptions): Promise<number> 
   try {
     const plan = await buildPlan({
       manifests,
-      ecs: (region) => aws.ecs(region),
+      aws,
       instance: options.instance,
       defaultRegion: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
       now: new Date(),
+      prune: options.prune,
+      allowEmpty: options.allowEmpty,
     });
     const calls = aws.counter.calls();
     const output = options.format === 'json' ? render.renderJson(plan.entries, calls) : options.format === 'markdown' ? render.renderMarkdown(plan.entries) : render.renderText(plan.entries, calls);
     process.stdout.write(output);
     const summary = render.summarize(plan.entries);
     if (summary.refused > 0) return EXIT.invalid;
-    return options.detailedExitcode && summary.create + summary.update > 0 ? EXIT.changes : EXIT.ok;
+    return options.detailedExitcode && summary.create + summary.update + summary.prune > 0 ? EXIT.changes : EXIT.ok;
   } catch (err) {
     if (err instanceof ReconcileError) {
       process.stderr.write(`berth plan: ${err.reason}: ${err.message}\n`);
@@ -130,7 +138,7 @@ async function applyCommand(path: string, options: ApplyOptions): Promise<number
   const timeoutMs = parseDuration(options.timeout);
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${options.concurrency}: a whole number of 1 or more`);
-  const manifests = await validManifests(path, 'berth apply: the manifests are invalid; nothing was applied');
+  const manifests = await validManifests(path, 'berth apply: the manifests are invalid; nothing was applied', options.allowEmpty);
   if (!manifests) return EXIT.invalid;
   const [{ createAwsContext }, { buildPlan }, { applyPlan }, render, { ReconcileError }] = await Promise.all([
     import('./aws/aws-context.ts'),
@@ -142,10 +150,10 @@ async function applyCommand(path: string, options: ApplyOptions): Promise<number
   const aws = createAwsContext({ ...(options.endpoint !== undefined && { endpoint: options.endpoint }), ...(options.region !== undefined && { region: options.region }) });
   const defaultRegion = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   try {
-    const plan = await buildPlan({ manifests, ecs: (region) => aws.ecs(region), instance: options.instance, defaultRegion, now: new Date() });
+    const plan = await buildPlan({ manifests, aws, instance: options.instance, defaultRegion, now: new Date(), prune: options.prune, allowEmpty: options.allowEmpty });
     process.stdout.write(render.renderText(plan.entries));
     const summary = render.summarize(plan.entries);
-    if (summary.create + summary.update === 0 && !options.wait) {
+    if (summary.create + summary.update + summary.prune === 0 && !options.wait) {
       process.stdout.write('\nNothing to apply.\n');
       return summary.refused > 0 ? EXIT.invalid : EXIT.ok;
     }
@@ -162,7 +170,7 @@ async function applyCommand(path: string, options: ApplyOptions): Promise<number
     process.stdout.write('\n');
     const outcomes = await applyPlan(plan, {
       manifests,
-      ecs: (region) => aws.ecs(region),
+      aws,
       instance: options.instance,
       defaultRegion,
       revision: await gitRevision(path),
@@ -217,7 +225,9 @@ function withAwsOptions(command: Command): Command {
   return command
     .option('--endpoint <url>', 'AWS endpoint for every service (e.g. the simulator); default AWS_ENDPOINT_URL or AWS')
     .option('--region <region>', 'region of manifests that name none; default AWS_REGION')
-    .option('--instance <id>', 'this Berth\'s berth.dev/managed-by tag value', process.env.BERTH_INSTANCE ?? 'berth');
+    .option('--instance <id>', 'this Berth\'s berth.dev/managed-by tag value', process.env.BERTH_INSTANCE ?? 'berth')
+    .option('--prune', 'delete what this Berth owns that the manifests no longer declare (services scaled to 0 and deleted, their task definitions deregistered, alarms deleted, adopted groups released); without it such resources are only reported as orphaned', false)
+    .option('--allow-empty', 'with --prune: allow a revision that declares none of what this Berth owns (otherwise refused as an empty or wrongly pointed manifests path)', false);
 }
 
 function program(setExit: (code: number) => void): Command {
@@ -237,7 +247,7 @@ function program(setExit: (code: number) => void): Command {
 
   const plan = berth
     .command('plan')
-    .description('Validate, observe AWS, and show what apply would change per resource (create, update, no change, refused) with the field-level diff. Exit 0 no changes, 2 changes (with --detailed-exitcode), 1 error or refusal.')
+    .description('Validate, observe AWS, and show what apply would change per resource (create, update, no change, refused, and owned resources no longer in git: orphaned, or prune with --prune) with the field-level diff. Exit 0 no changes, 2 changes (with --detailed-exitcode), 1 error or refusal.')
     .argument('[path]', 'a manifest file, or a directory searched for .yaml/.yml files', 'manifests')
     .addOption(new Option('--format <format>', 'output format; markdown is for a pull-request comment').choices(['text', 'json', 'markdown']).default('text'))
     .option('--detailed-exitcode', 'exit 2 when there are changes', false);
@@ -245,7 +255,7 @@ function program(setExit: (code: number) => void): Command {
 
   const apply = berth
     .command('apply')
-    .description('Plan, then apply: clusters before services, bounded concurrency, progress per resource. Nothing is applied when the manifests are invalid. Exit non-zero on any failure or refusal.')
+    .description('Plan, then apply in dependency order (clusters and deployment alarms before the services that use them, berth.dev/depends-on), bounded concurrency, progress per resource; then prune with --prune. Nothing is applied when the manifests are invalid. Exit non-zero on any failure or refusal.')
     .argument('[path]', 'a manifest file, or a directory searched for .yaml/.yml files', 'manifests')
     .option('--wait', 'follow each rollout to Healthy or Degraded; print the service events on failure', false)
     .option('--timeout <duration>', 'how long --wait follows rollouts', '10m')

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DescribeServicesCommand, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FILOT_SEED } from '../sim/simulator.ts';
 import { simWithClients } from './sim/helpers.ts';
 import type { SimClients } from './sim/helpers.ts';
 
@@ -28,7 +29,8 @@ function berth(...args: string[]): Promise<{ status: number | null; stdout: stri
   });
 }
 
-const seed = { accountId: '070017891928', region: 'ap-southeast-2', autoScalingGroups: [] };
+// The default seed: the deployment's own g5 group filot-ocr-gpu-asg, which manifests/ adopts.
+const seed = FILOT_SEED;
 
 describe('berth apply (process)', () => {
   it('refuses to apply without --yes when not on a terminal, and changes nothing', async () => {
@@ -47,12 +49,13 @@ describe('berth apply (process)', () => {
     expect(run.stdout).toContain('Cluster/filot-backend-cluster: creating cluster');
     expect(run.stdout).toMatch(/^Service\/filot-backend-service: registered task definition arn:aws:ecs:ap-southeast-2:070017891928:task-definition\/filot-backend-task:1$/m);
     expect(run.stdout).toContain('Service/filot-backend-service: Healthy: 2 of 2 tasks running');
-    expect(run.stdout).toContain('Apply: 5 applied, 0 unchanged, 0 failed, 0 refused, 0 skipped.');
+    expect(run.stdout).toContain('Alarm/filot-backend-5xx-high: creating alarm');
+    expect(run.stdout).toContain('Apply: 14 applied, 0 unchanged, 0 failed, 0 refused, 0 skipped.');
     expect(run.status).toBe(0);
     const live = (await s.ecs.send(new DescribeServicesCommand({ cluster: 'filot-backend-cluster', services: ['filot-backend-service'], include: ['TAGS'] }))).services?.[0];
     expect(live?.tags).toEqual(expect.arrayContaining([{ key: 'berth.dev/managed-by', value: 'berth' }, { key: 'berth.dev/manifest', value: 'Service/filot-backend-service' }]));
     const plan = await berth('plan', '--endpoint', s.endpoint, '--detailed-exitcode');
-    expect(plan.stdout.split('\n')[0]).toBe('Plan: 0 to create, 0 to update, 5 unchanged.');
+    expect(plan.stdout.split('\n')[0]).toBe('Plan: 0 to create, 0 to update, 14 unchanged.');
     expect(plan.status).toBe(0);
   });
 

@@ -9,7 +9,8 @@ import type { SimClients } from './sim/helpers.ts';
 const root = join(import.meta.dirname, '..');
 let s: SimClients;
 beforeAll(async () => {
-  s = await simWithClients({ seed: { accountId: '070017891928', region: 'ap-southeast-2', autoScalingGroups: [] } });
+  // The default seed: the deployment's own g5 group filot-ocr-gpu-asg, which manifests/ adopts.
+  s = await simWithClients();
 });
 afterAll(async () => s.close());
 
@@ -33,10 +34,12 @@ describe('berth plan (process)', () => {
     const run = await berth('plan', '--endpoint', s.endpoint);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(run.stdout.split('\n')[0]).toBe('Plan: 5 to create, 0 to update, 0 unchanged.');
+    // 2 clusters, 8 alarms and 3 services to create; the existing group to adopt.
+    expect(run.stdout.split('\n')[0]).toBe('Plan: 13 to create, 1 to update, 0 unchanged.');
+    expect(run.stdout).toMatch(/^~ AutoScalingGroup\/filot-ocr-gpu-asg +update +Healthy \(0 of 0 instances InService\)$/m);
     expect(run.stdout).toMatch(/^\+ Service\/filot-backend-service +create +Missing \(the service does not exist\)$/m);
     expect(run.stdout).toContain('    taskDefinition.containerDefinitions[filot-backend].image: "070017891928.dkr.ecr.ap-southeast-2.amazonaws.com/filot-backend:2024-12-01"');
-    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('AWS calls: ecs:DescribeClusters 1');
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('AWS calls: ecs:DescribeClusters 1, autoscaling:DescribeAutoScalingGroups 1, cloudwatch:DescribeAlarms 1, tagging:GetResources 1');
     expect((await berth('plan', '--endpoint', s.endpoint, '--detailed-exitcode')).status).toBe(2);
   });
 
@@ -48,9 +51,9 @@ describe('berth plan (process)', () => {
     expect(md.stdout).toContain('```diff\n+ clusterName: "filot-backend-cluster"');
     const json = await berth('plan', '--endpoint', s.endpoint, '--format', 'json');
     const report = JSON.parse(json.stdout) as { summary: Record<string, number>; entries: { key: string; action: string }[]; awsCalls: Record<string, number> };
-    expect(report.summary).toEqual({ create: 5, update: 0, noChange: 0, refused: 0, suspended: 0 });
+    expect(report.summary).toEqual({ create: 13, update: 1, noChange: 0, refused: 0, suspended: 0, orphaned: 0, prune: 0 });
     expect(report.entries.map((e) => e.key)).toContain('Service/berth-controller');
-    expect(report.awsCalls).toEqual({ 'ecs:DescribeClusters': 1 });
+    expect(report.awsCalls).toEqual({ 'ecs:DescribeClusters': 1, 'autoscaling:DescribeAutoScalingGroups': 1, 'cloudwatch:DescribeAlarms': 1, 'tagging:GetResources': 1 });
   });
 
   it('exits 1 and plans nothing when the manifests are invalid', async () => {

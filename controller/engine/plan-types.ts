@@ -19,9 +19,11 @@ export interface Health {
 
 /**
  * create: missing in AWS; update: differs; no-change; refused: Berth will not act (not owned,
- * a field that cannot change in place, a spec that failed before); suspended: annotated so.
+ * a field that cannot change in place, a spec that failed before); suspended: annotated so;
+ * orphaned: owned by this Berth but no longer in git, left alone; prune: orphaned, and to be deleted
+ * (or released) because prune was asked for.
  */
-export type PlanAction = 'create' | 'update' | 'no-change' | 'refused' | 'suspended';
+export type PlanAction = 'create' | 'update' | 'no-change' | 'refused' | 'suspended' | 'orphaned' | 'prune';
 
 export interface PlanEntry {
   /** `Kind/name`. */
@@ -34,4 +36,6 @@ export interface PlanEntry {
   readonly message?: string;
   readonly changes: readonly FieldChange[];
   readonly health: Health;
+  /** Orphaned and prune entries: the region and ARNs of what is owned but gone from git. */
+  readonly target?: { readonly region: string; readonly arns: readonly string[] };
 }

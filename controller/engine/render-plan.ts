@@ -1,8 +1,8 @@
 /** A plan for people (text), for machines (JSON) and for a pull-request comment (Markdown). */
 import type { FieldChange, PlanAction, PlanEntry } from './plan-types.ts';
 
-const SYMBOL: Readonly<Record<PlanAction, string>> = { create: '+', update: '~', 'no-change': ' ', refused: '!', suspended: '-' };
-const LABEL: Readonly<Record<PlanAction, string>> = { create: 'create', update: 'update', 'no-change': 'no change', refused: 'refused', suspended: 'suspended' };
+const SYMBOL: Readonly<Record<PlanAction, string>> = { create: '+', update: '~', 'no-change': ' ', refused: '!', suspended: '=', orphaned: '?', prune: '-' };
+const LABEL: Readonly<Record<PlanAction, string>> = { create: 'create', update: 'update', 'no-change': 'no change', refused: 'refused', suspended: 'suspended', orphaned: 'orphaned', prune: 'prune' };
 
 export interface PlanSummary {
   readonly create: number;
@@ -10,15 +10,27 @@ export interface PlanSummary {
   readonly noChange: number;
   readonly refused: number;
   readonly suspended: number;
+  readonly orphaned: number;
+  readonly prune: number;
 }
 
 export function summarize(entries: readonly PlanEntry[]): PlanSummary {
   const count = (a: PlanAction): number => entries.filter((e) => e.action === a).length;
-  return { create: count('create'), update: count('update'), noChange: count('no-change'), refused: count('refused'), suspended: count('suspended') };
+  return {
+    create: count('create'),
+    update: count('update'),
+    noChange: count('no-change'),
+    refused: count('refused'),
+    suspended: count('suspended'),
+    orphaned: count('orphaned'),
+    prune: count('prune'),
+  };
 }
 
 function summaryLine(s: PlanSummary): string {
   const parts = [`${s.create} to create`, `${s.update} to update`, `${s.noChange} unchanged`];
+  if (s.prune > 0) parts.push(`${s.prune} to prune`);
+  if (s.orphaned > 0) parts.push(`${s.orphaned} orphaned`);
   if (s.refused > 0) parts.push(`${s.refused} refused`);
   if (s.suspended > 0) parts.push(`${s.suspended} suspended`);
   return `Plan: ${parts.join(', ')}.`;
@@ -43,6 +55,7 @@ export function renderText(entries: readonly PlanEntry[], calls?: Readonly<Recor
   for (const e of entries) {
     lines.push(`${SYMBOL[e.action]} ${e.key.padEnd(width)}  ${LABEL[e.action].padEnd(9)}  ${e.health.status}${e.health.message ? ` (${e.health.message})` : ''}`);
     if (e.reason !== undefined) lines.push(`    ${e.reason}: ${e.message ?? ''}`);
+    else if (e.message !== undefined) lines.push(`    ${e.message}`);
     for (const c of e.changes) lines.push(`    ${changeLine(c)}`);
   }
   if (calls) lines.push('', `AWS calls: ${Object.entries(calls).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
@@ -62,9 +75,10 @@ export function renderMarkdown(entries: readonly PlanEntry[]): string {
   for (const e of entries) {
     out.push(`| \`${e.key}\` | ${e.action === 'no-change' ? 'no change' : `**${LABEL[e.action]}**`} | ${e.health.status} | ${e.reason ?? (e.changes.length > 0 ? String(e.changes.length) : '')} |`);
   }
-  for (const e of entries.filter((x) => x.changes.length > 0 || x.reason !== undefined)) {
+  for (const e of entries.filter((x) => x.changes.length > 0 || x.message !== undefined)) {
     out.push('', `<details><summary><code>${e.key}</code>: ${LABEL[e.action]}${e.changes.length > 0 ? ` (${e.changes.length} ${e.changes.length === 1 ? 'change' : 'changes'})` : ''}</summary>`, '');
     if (e.reason !== undefined) out.push(`> **${e.reason}**: ${escapeCell(e.message ?? '')}`, '');
+    else if (e.message !== undefined) out.push(`> ${escapeCell(e.message)}`, '');
     if (e.changes.length > 0) {
       out.push('```diff');
       for (const c of e.changes) {

@@ -24,7 +24,8 @@ let aws: AwsContext;
 let manifests: ManifestEntry[];
 
 beforeEach(async () => {
-  s = await simWithClients({ seed: { accountId: '070017891928', region: 'ap-southeast-2', autoScalingGroups: [] } });
+  // The default seed: the deployment's own g5 group filot-ocr-gpu-asg, which manifests/ adopts.
+  s = await simWithClients();
   aws = createAwsContext({ endpoint: s.endpoint, credentials, maxAttempts: 3 });
   const result = validateSources(await readManifestFiles('manifests', root));
   manifests = [...result.manifests];
@@ -35,7 +36,7 @@ afterEach(async () => {
 });
 
 const common = (): Omit<ApplyInput, 'manifests'> => ({
-  ecs: (region) => aws.ecs(region),
+  aws,
   instance: 'berth',
   defaultRegion: undefined,
   revision: 'abc1234',
@@ -47,13 +48,13 @@ const common = (): Omit<ApplyInput, 'manifests'> => ({
 });
 
 async function planAndApply(entries: readonly ManifestEntry[] = manifests, extra: Partial<ApplyInput> = {}) {
-  const plan = await buildPlan({ manifests: entries, ecs: (r) => aws.ecs(r), instance: 'berth', defaultRegion: undefined, now: new Date(s.sim.now()) });
+  const plan = await buildPlan({ manifests: entries, aws, instance: 'berth', defaultRegion: undefined, now: new Date(s.sim.now()) });
   const outcomes = await applyPlan(plan, { ...common(), manifests: entries, ...extra });
   return { plan, outcomes };
 }
 
 async function planActions(entries: readonly ManifestEntry[] = manifests): Promise<Record<string, string>> {
-  const plan = await buildPlan({ manifests: entries, ecs: (r) => aws.ecs(r), instance: 'berth', defaultRegion: undefined, now: new Date(s.sim.now()) });
+  const plan = await buildPlan({ manifests: entries, aws, instance: 'berth', defaultRegion: undefined, now: new Date(s.sim.now()) });
   return Object.fromEntries(plan.entries.map((e) => [e.key, e.action === 'update' ? `update ${e.changes.map((c) => c.path).join(',')}` : e.action]));
 }
 
@@ -61,19 +62,25 @@ function withService(name: string, change: (m: ServiceManifest) => ServiceManife
   return manifests.map((e) => (e.manifest.kind === 'Service' && e.manifest.metadata.name === name ? { ...e, manifest: change(e.manifest) } : e));
 }
 
-const allNoChange = { 'Cluster/filot-backend-cluster': 'no-change', 'Cluster/filot-ocr-gpu-cluster': 'no-change', 'Service/filot-backend-service': 'no-change', 'Service/berth-controller': 'no-change', 'Service/filot-ocr-gpu-service': 'no-change' };
+/** Every resource of manifests/ (QueueScalers are not planned here) with no change. */
+const allNoChange = (): Record<string, string> =>
+  Object.fromEntries(manifests.filter((e) => e.manifest.kind !== 'QueueScaler').map((e) => [`${e.manifest.kind}/${e.manifest.metadata.name}`, 'no-change']));
 
 describe('applyPlan', () => {
   it('creates everything in manifests/, waits for Healthy, and an immediate plan shows no changes', async () => {
     const { outcomes } = await planAndApply(manifests, { wait: true });
+    const alarms = manifests.filter((e) => e.manifest.kind === 'Alarm').map((e) => [`Alarm/${e.manifest.metadata.name}`, 'applied', undefined]);
+    expect(alarms).toHaveLength(8);
     expect(outcomes.map((o) => [o.key, o.status, o.health?.status])).toEqual([
       ['Cluster/filot-backend-cluster', 'applied', undefined],
       ['Cluster/filot-ocr-gpu-cluster', 'applied', undefined],
+      ['AutoScalingGroup/filot-ocr-gpu-asg', 'applied', undefined],
+      ...alarms,
       ['Service/filot-backend-service', 'applied', 'Healthy'],
       ['Service/berth-controller', 'applied', 'Healthy'],
       ['Service/filot-ocr-gpu-service', 'applied', 'Healthy'],
     ]);
-    expect(await planActions()).toEqual(allNoChange);
+    expect(await planActions()).toEqual(allNoChange());
   });
 
   it('converges a task definition written the other ways AWS accepts, with no diff afterwards', async () => {
@@ -96,8 +103,8 @@ describe('applyPlan', () => {
       },
     }));
     await planAndApply(variant);
-    expect(await planActions(variant)).toEqual(allNoChange);
-    expect(await planActions(manifests)).toEqual(allNoChange);
+    expect(await planActions(variant)).toEqual(allNoChange());
+    expect(await planActions(manifests)).toEqual(allNoChange());
   });
 
   it('restores a desiredCount and an image changed behind its back', async () => {
@@ -109,7 +116,7 @@ describe('applyPlan', () => {
     expect((await planActions())['Service/filot-backend-service']).toBe('update taskDefinition.containerDefinitions[filot-backend].image,desiredCount');
     const { outcomes } = await planAndApply(manifests, { wait: true });
     expect(outcomes.find((o) => o.key === 'Service/filot-backend-service')?.status).toBe('applied');
-    expect(await planActions()).toEqual(allNoChange);
+    expect(await planActions()).toEqual(allNoChange());
     const live = (await s.ecs.send(new DescribeServicesCommand({ cluster: 'filot-backend-cluster', services: ['filot-backend-service'] }))).services?.[0];
     expect(live?.desiredCount).toBe(2);
     expect(live?.runningCount).toBe(2);
@@ -121,7 +128,7 @@ describe('applyPlan', () => {
     expect((await planActions())['Cluster/filot-ocr-gpu-cluster']).toBe('update settings[containerInsights].value');
     const { outcomes } = await planAndApply();
     expect(outcomes.find((o) => o.key === 'Cluster/filot-ocr-gpu-cluster')?.status).toBe('applied');
-    expect(await planActions()).toEqual(allNoChange);
+    expect(await planActions()).toEqual(allNoChange());
   });
 
   it('registers no second revision after a crash between RegisterTaskDefinition and UpdateService', async () => {
@@ -175,6 +182,6 @@ describe('applyPlan', () => {
     expect(throttles).toBeGreaterThan(0);
     expect(calls).toBeGreaterThan(throttles);
     s.sim.clearFaults();
-    expect(await planActions()).toEqual(allNoChange);
+    expect(await planActions()).toEqual(allNoChange());
   });
 });

@@ -2,11 +2,14 @@
  * `buildPlan` against the simulator through the real SDK: what exists, what differs and what
  * Berth refuses, for this repository's manifests; and how few AWS calls observation costs.
  */
+import { CreateOrUpdateTagsCommand } from '@aws-sdk/client-auto-scaling';
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateClusterCommand, CreateServiceCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import type { Tag } from '@aws-sdk/client-ecs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsContext } from '../../controller/aws/aws-context.ts';
 import type { AwsContext } from '../../controller/aws/aws-context.ts';
+import { desiredAlarm } from '../../controller/kinds/alarm/alarm.ts';
 import { desiredCluster } from '../../controller/kinds/cluster/cluster.ts';
 import { desiredService } from '../../controller/kinds/service/service.ts';
 import { desiredTaskDefinition } from '../../controller/kinds/service/task-definition.ts';
@@ -28,7 +31,8 @@ let aws: AwsContext;
 let manifests: readonly ManifestEntry[];
 
 beforeEach(async () => {
-  s = await simWithClients({ seed: { accountId: '070017891928', region: 'ap-southeast-2', autoScalingGroups: [] } });
+  // The default seed: the deployment's own g5 group filot-ocr-gpu-asg, which manifests/ adopts.
+  s = await simWithClients();
   aws = createAwsContext({ endpoint: s.endpoint, credentials, maxAttempts: 3 });
   const result = validateSources(await readManifestFiles('manifests', root));
   expect(result.valid).toBe(true);
@@ -40,7 +44,7 @@ afterEach(async () => {
 });
 
 function plan(entries: readonly ManifestEntry[] = manifests) {
-  return buildPlan({ manifests: entries, ecs: (region) => aws.ecs(region), instance: 'berth', defaultRegion: undefined, now: new Date() });
+  return buildPlan({ manifests: entries, aws, instance: 'berth', defaultRegion: undefined, now: new Date() });
 }
 
 const byKey = (entries: readonly PlanEntry[]): Record<string, PlanEntry> => Object.fromEntries(entries.map((e) => [e.key, e]));
@@ -51,6 +55,16 @@ async function createLikeBerth(tags: (key: string) => Tag[] = (key) => ownership
   for (const { manifest } of manifests) {
     if (manifest.kind !== 'Cluster') continue;
     await s.ecs.send(new CreateClusterCommand({ ...desiredCluster(manifest), tags: [...(manifest.spec.tags ?? []), ...tags(manifestKey(manifest))] }));
+  }
+  for (const { manifest } of manifests) {
+    if (manifest.kind === 'Alarm') {
+      const Tags = [...(manifest.spec.tags ?? []), ...tags(manifestKey(manifest))].map((t) => ({ Key: t.key, Value: t.value }));
+      await s.cloudwatch.send(new PutMetricAlarmCommand({ ...desiredAlarm(manifest), Tags }));
+    }
+    if (manifest.kind === 'AutoScalingGroup') {
+      const Tags = tags(manifestKey(manifest)).map((t) => ({ ResourceId: manifest.metadata.name, ResourceType: 'auto-scaling-group', Key: t.key, Value: t.value, PropagateAtLaunch: false }));
+      if (Tags.length > 0) await s.autoscaling.send(new CreateOrUpdateTagsCommand({ Tags }));
+    }
   }
   for (const { manifest } of manifests) {
     if (manifest.kind !== 'Service') continue;
@@ -66,11 +80,15 @@ async function createLikeBerth(tags: (key: string) => Tag[] = (key) => ownership
 }
 
 describe('buildPlan', () => {
-  it('plans to create every cluster and service of manifests/ on an empty account', async () => {
+  it('plans to create every cluster, alarm and service of manifests/ on an empty account, and to adopt its group', async () => {
     const { entries } = await plan();
+    const alarms = manifests.filter((e) => e.manifest.kind === 'Alarm').map((e) => [`Alarm/${e.manifest.metadata.name}`, 'create', 'Missing']);
+    expect(alarms).toHaveLength(8);
     expect(entries.map((e) => [e.key, e.action, e.health.status])).toEqual([
       ['Cluster/filot-backend-cluster', 'create', 'Missing'],
       ['Cluster/filot-ocr-gpu-cluster', 'create', 'Missing'],
+      ['AutoScalingGroup/filot-ocr-gpu-asg', 'update', 'Healthy'],
+      ...alarms,
       ['Service/filot-backend-service', 'create', 'Missing'],
       ['Service/berth-controller', 'create', 'Missing'],
       ['Service/filot-ocr-gpu-service', 'create', 'Missing'],
@@ -78,6 +96,8 @@ describe('buildPlan', () => {
     const gpu = byKey(entries)['Service/filot-ocr-gpu-service'];
     // The QueueScaler owns the GPU service's desiredCount: the plan never sets it.
     expect(gpu?.changes.map((c) => c.path)).not.toContain('desiredCount');
+    // The group already has the manifest's sizes (0–4); adopting it only adds Berth's tags.
+    expect(byKey(entries)['AutoScalingGroup/filot-ocr-gpu-asg']?.changes).toEqual([{ path: 'tags[berth.dev/managed-by]', from: undefined, to: '(adopted: Berth adds its ownership tags)' }]);
   });
 
   it('finds nothing to change once everything exists as Berth would have made it', async () => {
@@ -161,6 +181,13 @@ describe('buildPlan', () => {
     expect(calls['ecs:DescribeClusters']).toBe(1);
     // Distinct task definition ARNs in use: backend:1, backend:2 (shared by the 25 copies), berth, gpu worker.
     expect(calls['ecs:DescribeTaskDefinition']).toBe(4);
+    // The 8 alarms in one DescribeAlarms, the group in one DescribeAutoScalingGroups (at its
+    // desired capacity, so no activities), and the whole inventory in one GetResources.
+    expect(calls['cloudwatch:DescribeAlarms']).toBe(1);
+    expect(calls['cloudwatch:ListTagsForResource']).toBeUndefined();
+    expect(calls['autoscaling:DescribeAutoScalingGroups']).toBe(1);
+    expect(calls['autoscaling:DescribeScalingActivities']).toBeUndefined();
+    expect(calls['tagging:GetResources']).toBe(1);
     aws.counter.reset();
     await plan(many);
     expect(aws.counter.calls()['ecs:DescribeTaskDefinition']).toBeUndefined();

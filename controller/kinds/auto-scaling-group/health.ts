@@ -12,7 +12,7 @@ export const DEFAULT_SHORT_THRESHOLD_SECONDS = 600;
 const FINISHED = new Set(['Successful', 'Failed', 'Cancelled']);
 
 /** Lifecycle states on the way in or out of service. */
-function inTransition(state: string | undefined): boolean {
+export function inTransition(state: string | undefined): boolean {
   return state !== undefined && /^(Pending|Terminating|Detaching|EnteringStandby|Warmed:Pending|Warmed:Terminating)/.test(state);
 }
 
