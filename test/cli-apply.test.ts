@@ -1,5 +1,7 @@
 /** `berth apply` as a process against the simulator: confirmation, progress, --wait, exit codes. */
 import { spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeServicesCommand, ListClustersCommand } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -68,5 +70,45 @@ describe('berth apply (process)', () => {
     const usage = await berth('apply', '--endpoint', s.endpoint, '--yes', '--timeout', 'soon');
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('berth: soon: write a duration such as 90s, 10m or 1h');
+  });
+
+  it('prunes only with --prune, and refuses an empty or wrongly pointed manifests path', async () => {
+    s = await simWithClients({ seed });
+    expect((await berth('apply', '--endpoint', s.endpoint, '--yes')).status).toBe(0);
+    const dir = await mkdtemp(join(tmpdir(), 'berth-prune-'));
+    try {
+      // A revision without berth.yaml: its service is orphaned.
+      const trimmed = join(dir, 'trimmed');
+      await cp(join(root, 'manifests'), trimmed, { recursive: true });
+      await rm(join(trimmed, 'berth.yaml'));
+      const plan = await berth('plan', '--endpoint', s.endpoint, trimmed);
+      expect(plan.stdout).toMatch(/^\? Service\/filot-backend-cluster\/berth-controller +orphaned +Unknown \(owned by Berth \(from Service\/berth-controller\), no longer in git\)$/m);
+      expect(plan.stdout.split('\n')[0]).toBe('Plan: 0 to create, 0 to update, 13 unchanged, 1 orphaned.');
+      expect(plan.status).toBe(0);
+
+      // An empty directory, and a directory of unrelated manifests: refused with --prune, nothing deleted.
+      const empty = join(dir, 'empty');
+      await mkdir(empty);
+      const refusedEmpty = await berth('apply', '--endpoint', s.endpoint, '--yes', '--prune', empty);
+      expect(refusedEmpty.status).toBe(1);
+      expect(refusedEmpty.stderr).toContain('no manifest files (.yaml or .yml) were found');
+      const other = join(dir, 'other');
+      await mkdir(other);
+      await writeFile(join(other, 'cluster.yaml'), 'apiVersion: berth.dev/v1\nkind: Cluster\nmetadata:\n  name: unrelated\nspec:\n  region: ap-southeast-2\n');
+      const refusedOther = await berth('apply', '--endpoint', s.endpoint, '--yes', '--prune', other);
+      expect(refusedOther.status).toBe(1);
+      expect(refusedOther.stderr).toContain('berth apply: PruneEverything: the manifests declare none of the 17 resources Berth instance "berth" owns in ap-southeast-2, so prune would delete all 15 of them.');
+      expect(s.sim.callCounts().ecs?.DeleteService).toBeUndefined();
+      expect(s.sim.callCounts().cloudwatch?.DeleteAlarms).toBeUndefined();
+
+      const pruned = await berth('apply', '--endpoint', s.endpoint, '--yes', '--prune', trimmed);
+      expect(pruned.stdout).toContain('Service/filot-backend-cluster/berth-controller: deleting service');
+      expect(pruned.stdout).toContain('Apply: 2 applied, 13 unchanged, 0 failed, 0 refused, 0 skipped.');
+      expect(pruned.status).toBe(0);
+      const live = (await s.ecs.send(new DescribeServicesCommand({ cluster: 'filot-backend-cluster', services: ['berth-controller'] }))).services?.[0];
+      expect(live?.status).not.toBe('ACTIVE');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
