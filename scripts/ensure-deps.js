@@ -28,3 +28,28 @@ if (installedHash !== lockHash) {
   }
   writeFileSync(marker, `${lockHash}\n`);
 }
+
+// System packages from Debian that the tests and the demo run for real (`--apt redis-server:redis-server`
+// = package:command): installed with apt-get when the command is missing and this is root.
+const wanted = process.argv.slice(2).flatMap((arg, i, all) => (all[i - 1] === '--apt' ? [arg] : []));
+const missing = wanted
+  .map((spec) => {
+    const [pkg, command = pkg] = spec.split(':');
+    return { pkg, command };
+  })
+  .filter(({ command }) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status !== 0);
+if (missing.length > 0) {
+  const packages = missing.map((m) => m.pkg);
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    console.error(`berth: ${missing.map((m) => m.command).join(', ')} not found; install the Debian packages first: sudo apt-get install -y ${packages.join(' ')}`);
+    process.exit(1);
+  }
+  console.error(`berth: installing ${packages.join(', ')} (apt-get)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: ['ignore', 'inherit', 'inherit'], env }) : update;
+  if (install.status !== 0) {
+    console.error(`berth: apt-get could not install ${packages.join(' ')} (exit ${install.status ?? install.signal}); install them and run the command again`);
+    process.exit(1);
+  }
+}
