@@ -20,6 +20,8 @@ export interface AwsRequest {
   readonly input: Record<string, unknown>;
   /** From the signature's credential scope; the SDK always signs. */
   readonly region: string;
+  /** The access key ID that signed the request: who called, in the simulator's call log. */
+  readonly caller?: string;
 }
 
 const ECS_TARGET = 'AmazonEC2ContainerServiceV20141113.';
@@ -53,10 +55,10 @@ const CLOUDWATCH_ERROR_SHAPES: Readonly<Record<string, string>> = {
   ValidationError: 'ValidationException',
 };
 
-/** `Credential=AKID/20260101/ap-southeast-2/ecs/aws4_request` → region and signing name. */
-function credentialScope(headers: IncomingHttpHeaders): { region?: string; service?: string } {
-  const match = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\//.exec(headers.authorization ?? '');
-  return match ? { region: match[1], service: match[2] } : {};
+/** `Credential=AKID/20260101/ap-southeast-2/ecs/aws4_request` → access key ID, region and signing name. */
+function credentialScope(headers: IncomingHttpHeaders): { region?: string; service?: string; caller?: string } {
+  const match = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(headers.authorization ?? '');
+  return match ? { caller: match[1], region: match[2], service: match[3] } : {};
 }
 
 /** Recognises the service, operation and protocol of a request and decodes its input. */
@@ -76,7 +78,7 @@ export function parseRequest(headers: IncomingHttpHeaders, body: string, default
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       throw new AwsError('SerializationException', 'The request body must be a JSON object');
     }
-    return { service, operation: target.slice(target.indexOf('.') + 1), protocol: 'json', input: input as Record<string, unknown>, region };
+    return { service, operation: target.slice(target.indexOf('.') + 1), protocol: 'json', input: input as Record<string, unknown>, region, ...(scope.caller !== undefined && { caller: scope.caller }) };
   }
   const form = new URLSearchParams(body);
   const action = form.get('Action');
@@ -86,7 +88,7 @@ export function parseRequest(headers: IncomingHttpHeaders, body: string, default
   if (!service) throw new AwsError('InvalidAction', `Unknown API version ${version} for action ${action}`);
   form.delete('Action');
   form.delete('Version');
-  return { service, operation: action, protocol: 'query', input: decodeQueryForm(form), region };
+  return { service, operation: action, protocol: 'query', input: decodeQueryForm(form), region, ...(scope.caller !== undefined && { caller: scope.caller }) };
 }
 
 /**

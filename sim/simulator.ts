@@ -52,6 +52,19 @@ export const FILOT_SEED: SimSeed = {
   ],
 };
 
+/** One AWS call as the simulator received it. */
+export interface CallLogEntry {
+  /** Real time (ms since the epoch) the call arrived. */
+  readonly time: number;
+  readonly service: ServiceName;
+  readonly operation: string;
+  /** The access key ID that signed it. */
+  readonly caller: string;
+}
+
+/** How many calls the log keeps. */
+const CALL_LOG_LIMIT = 50_000;
+
 /** A fault injected into matching calls. */
 export interface FaultRule {
   /** @defaultValue every service */
@@ -111,6 +124,8 @@ export class Simulator {
   private readonly randomSeed: number;
   private faults: { rule: FaultRule; remaining: number }[] = [];
   private calls = new Map<string, number>();
+  /** Every call in order (the newest CALL_LOG_LIMIT): who made it and when, in real time. */
+  private log: CallLogEntry[] = [];
   private throttled = new Map<string, number>();
   private server: Server | undefined;
   private ticker: NodeJS.Timeout | undefined;
@@ -171,6 +186,7 @@ export class Simulator {
     this.seedData = seed;
     this.faults = [];
     this.calls.clear();
+    this.log = [];
     this.throttled.clear();
   }
 
@@ -196,6 +212,11 @@ export class Simulator {
     this.faults = [];
   }
 
+  /** The call log: every call with its caller (access key ID) and real time, oldest first. */
+  callLog(): readonly CallLogEntry[] {
+    return [...this.log];
+  }
+
   /** API calls so far: service → operation → count (throttled and failed calls included). */
   callCounts(): Record<string, Record<string, number>> {
     return group(this.calls);
@@ -208,6 +229,7 @@ export class Simulator {
 
   resetCallCounts(): void {
     this.calls.clear();
+    this.log = [];
     this.throttled.clear();
   }
 
@@ -228,6 +250,8 @@ export class Simulator {
     const requestId = randomUUID();
     const key = `${request.service}:${request.operation}`;
     this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
+    this.log.push({ time: Date.now(), service: request.service, operation: request.operation, caller: request.caller ?? '' });
+    if (this.log.length > CALL_LOG_LIMIT) this.log.splice(0, this.log.length - CALL_LOG_LIMIT);
     try {
       await this.applyFaults(request, key);
       this.sync();
@@ -344,6 +368,8 @@ export class Simulator {
         case 'DELETE /_sim/faults':
           this.clearFaults();
           return json(200, { faults: [] });
+        case 'GET /_sim/calls/log':
+          return json(200, { calls: this.callLog() });
         case 'GET /_sim/calls':
           return json(200, { calls: this.callCounts(), throttled: this.throttleCounts() });
         case 'DELETE /_sim/calls':
@@ -371,6 +397,7 @@ const ADMIN_ROUTES = [
   'POST /_sim/faults <FaultRule>',
   'DELETE /_sim/faults',
   'GET /_sim/calls',
+  'GET /_sim/calls/log',
   'DELETE /_sim/calls',
   'GET /_sim/state',
   'GET /_sim/history',

@@ -1,6 +1,6 @@
 /** The simulator's admin API under /_sim/: clock, faults, call counts, seed, reset, state. */
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeClustersCommand, ECSServiceException, ServerException } from '@aws-sdk/client-ecs';
+import { DescribeClustersCommand, ECSClient, ECSServiceException, ServerException } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simWithClients } from './helpers.ts';
 import type { SimClients } from './helpers.ts';
@@ -59,6 +59,21 @@ describe('/_sim/ admin API', () => {
     await s.cloudwatch.send(new DescribeAlarmsCommand({}));
     const { json } = await admin('GET', 'calls');
     expect(json).toEqual({ calls: { ecs: { DescribeClusters: 3 }, cloudwatch: { DescribeAlarms: 1 } }, throttled: { ecs: { DescribeClusters: 2 } } });
+  });
+
+  it('logs every call with the access key ID that signed it, in order', async () => {
+    await admin('DELETE', 'calls');
+    const other = new ECSClient({ endpoint: s.endpoint, region: 'ap-southeast-2', credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: 'x' }, maxAttempts: 1 });
+    await s.ecs.send(new DescribeClustersCommand({ clusters: ['web'] }));
+    await other.send(new DescribeClustersCommand({ clusters: ['web'] }));
+    other.destroy();
+    const { json } = await admin('GET', 'calls/log');
+    const calls = json.calls as { time: number; service: string; operation: string; caller: string }[];
+    expect(calls.map(({ service, operation, caller }) => [service, operation, caller])).toEqual([
+      ['ecs', 'DescribeClusters', 'AKIDSIMULATOR'],
+      ['ecs', 'DescribeClusters', 'AKIDOTHER'],
+    ]);
+    expect(calls[0]?.time).toBeLessThanOrEqual(calls[1]?.time ?? 0);
   });
 
   it('refuses a bad seed and keeps the world as it was', async () => {
