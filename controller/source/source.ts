@@ -37,7 +37,11 @@ export interface Source {
    * call to settle), never twice for the same id; `onError` for each failed fetch.
    */
   start(onRevision: (revision: Revision) => Promise<void>, onError: (error: SourceError) => void): Promise<void>;
-  /** Fetch now (a webhook, a manual reconcile); resolves when the fetch is done. Concurrent calls share one fetch. */
+  /**
+   * Fetch now (a webhook, a manual reconcile); resolves when the fetch is done and the revision it
+   * found, if any, has been handed to `onRevision` (so never await it inside `onRevision`).
+   * Concurrent calls share one fetch; one asked while a fetch runs runs once more after it.
+   */
   fetchNow(trigger: FetchTrigger, at?: Date): Promise<void>;
   /** When the last fetch succeeded. */
   lastFetchAt(): Date | undefined;
