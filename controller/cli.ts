@@ -200,6 +200,79 @@ async function applyCommand(path: string, options: ApplyOptions): Promise<number
   }
 }
 
+interface RunCommandOptions {
+  readonly source?: string;
+  readonly branch: string;
+  readonly path: string;
+  readonly interval: string;
+  readonly watch: boolean;
+  readonly port: string;
+  readonly host: string;
+  readonly resync: string;
+  readonly workers: string;
+  readonly selfHeal: boolean;
+  readonly prune: boolean;
+  readonly instance: string;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly redisUrl?: string;
+  readonly leaseTtl: string;
+  readonly awsRate: string;
+  readonly drainTimeout: string;
+  readonly workDir?: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** A whole number of at least `min` from a flag. */
+function wholeNumber(text: string, flag: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} ${text}: a whole number of ${min} or more`);
+  return n;
+}
+
+/** `berth run`: the controller, until SIGTERM. */
+async function runCommand(options: RunCommandOptions): Promise<number> {
+  if (options.source === undefined || options.source === '') throw new UsageError('berth run needs --source (or BERTH_SOURCE): a git URL or a local path');
+  const { runUntilSignalled } = await import('./run.ts');
+  const rate = Number(options.awsRate);
+  if (!(rate > 0)) throw new UsageError(`--aws-rate ${options.awsRate}: a positive number of calls per second`);
+  return runUntilSignalled(
+    {
+      source: options.source,
+      branch: options.branch,
+      path: options.path,
+      intervalMs: parseDuration(options.interval),
+      watch: options.watch,
+      port: wholeNumber(options.port, '--port', 0),
+      host: options.host,
+      resyncMs: parseDuration(options.resync),
+      workers: wholeNumber(options.workers, '--workers', 1),
+      selfHeal: options.selfHeal,
+      prune: options.prune,
+      instance: options.instance,
+      ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
+      ...(options.region !== undefined && { region: options.region }),
+      ...(options.redisUrl !== undefined && options.redisUrl !== '' && { redisUrl: options.redisUrl }),
+      leaseTtlMs: parseDuration(options.leaseTtl),
+      awsRate: rate,
+      drainMs: parseDuration(options.drainTimeout),
+      ...(options.workDir !== undefined && { workDir: options.workDir }),
+      logLevel: options.logLevel,
+    },
+    {
+      ...(process.env.BERTH_WEBHOOK_SECRET ? { webhookSecret: process.env.BERTH_WEBHOOK_SECRET } : {}),
+      ...(process.env.BERTH_API_TOKEN ? { apiToken: process.env.BERTH_API_TOKEN } : {}),
+    },
+  );
+}
+
+/** A boolean flag that an environment variable can also set (`true`/`false`, `1`/`0`). */
+function envBoolean(flags: string, description: string, env: string, fallback: boolean): Option {
+  const value = process.env[env];
+  const parsed = value === undefined || value === '' ? fallback : /^(1|true|yes|on)$/i.test(value);
+  return new Option(flags, `${description} (env ${env})`).default(parsed);
+}
+
 interface SimOptions {
   readonly port: string;
   readonly host: string;
@@ -263,6 +336,35 @@ function program(setExit: (code: number) => void): Command {
     .option('--yes', 'apply without asking (required when not on a terminal)', false)
     .option('--concurrency <n>', 'resources applied at once', '4');
   withAwsOptions(apply).action(async (path: string, options: ApplyOptions) => setExit(await applyCommand(path, options)));
+
+  const env = (flags: string, description: string, name: string, fallback?: string): Option => {
+    const option = new Option(flags, description).env(name);
+    return fallback === undefined ? option : option.default(fallback);
+  };
+  berth
+    .command('run')
+    .description('Run the controller: fetch the manifests from git (or watch a local directory), keep AWS at the revision in force, serve health, metrics, the status API and page, and the signed webhook. Every flag can come from its environment variable; secrets (BERTH_WEBHOOK_SECRET, BERTH_API_TOKEN) only from the environment. Stops cleanly on SIGTERM.')
+    .addOption(env('--source <url-or-path>', 'git URL (https, ssh, file) or local path of the repository', 'BERTH_SOURCE'))
+    .addOption(env('--branch <branch>', 'branch to follow', 'BERTH_BRANCH', 'main'))
+    .addOption(env('--path <path>', 'manifests folder inside the repository', 'BERTH_PATH', 'manifests'))
+    .addOption(env('--interval <duration>', 'how often git is polled (a cheap ls-remote first)', 'BERTH_INTERVAL', '30s'))
+    .addOption(envBoolean('--watch', 'watch a local working directory instead of polling git; uncommitted edits count', 'BERTH_WATCH', false))
+    .addOption(env('--port <port>', 'HTTP port (health, metrics, status, webhook)', 'BERTH_PORT', '8080'))
+    .addOption(env('--host <host>', 'HTTP address', 'BERTH_HOST', '0.0.0.0'))
+    .addOption(env('--resync <duration>', 'full reconcile period (jittered)', 'BERTH_RESYNC', '5m'))
+    .addOption(env('--workers <n>', 'resources applied at once', 'BERTH_WORKERS', '4'))
+    .addOption(envBoolean('--no-self-heal', 'report drift without correcting it', 'BERTH_SELF_HEAL', true))
+    .addOption(envBoolean('--prune', 'delete owned resources that left git (as apply --prune)', 'BERTH_PRUNE', false))
+    .addOption(env('--instance <id>', 'this Berth\'s berth.dev/managed-by tag value', 'BERTH_INSTANCE', 'berth'))
+    .addOption(env('--endpoint <url>', 'AWS endpoint for every service (e.g. the simulator)', 'BERTH_AWS_ENDPOINT'))
+    .addOption(env('--region <region>', 'region of manifests that name none', 'AWS_REGION'))
+    .addOption(env('--redis-url <url>', 'Redis for leader election; without it, single-instance mode', 'REDIS_URL'))
+    .addOption(env('--lease-ttl <duration>', 'leader lease time to live', 'BERTH_LEASE_TTL', '15s'))
+    .addOption(env('--aws-rate <n>', 'AWS calls per second, all services together', 'BERTH_AWS_RATE', '20'))
+    .addOption(env('--drain-timeout <duration>', 'on SIGTERM, how long work in flight may finish (keep under the ECS stopTimeout)', 'BERTH_DRAIN_TIMEOUT', '25s'))
+    .addOption(env('--work-dir <dir>', 'where the git mirror is kept', 'BERTH_WORK_DIR'))
+    .addOption(new Option('--log-level <level>', 'JSON log level').choices(['debug', 'info', 'warn', 'error']).default('info').env('BERTH_LOG_LEVEL'))
+    .action(async (options: RunCommandOptions) => setExit(await runCommand(options)));
 
   berth
     .command('sim')

@@ -60,7 +60,25 @@ export interface AwsContextOptions {
    * @defaultValue 5000
    */
   readonly connectionTimeoutMs?: number;
+  /** Run around every HTTP attempt (retries included): the controller's rate limit, write guard and metrics. */
+  readonly hooks?: CallHooks;
 }
+
+/** The outcome of one HTTP attempt. */
+export type CallOutcome = 'success' | 'error' | 'throttled';
+
+export interface CallHooks {
+  /**
+   * Before an attempt is sent: wait for a token of the global rate limit; throw (a
+   * `ReconcileError`) to refuse it, e.g. a write without leadership.
+   */
+  before?(service: string, operation: string): Promise<void>;
+  /** After an attempt: what became of it. */
+  after?(service: string, operation: string, outcome: CallOutcome): void;
+}
+
+/** Reads change nothing in AWS; every other operation is a write. */
+export const isReadOperation = (operation: string): boolean => /^(Describe|List|Get)/.test(operation);
 
 export interface AwsContext {
   /**
@@ -124,14 +142,20 @@ export function resolveRegion(asked: string | undefined, configured: string | un
  * The middleware sits after the signer inside the retry middleware's loop (finalizeRequest step),
  * so each retry passes through it again and only requests that were actually sent are counted.
  */
-export function countCalls<Input extends object, Output extends object>(stack: MiddlewareStack<Input, Output>, service: string, counter: CallCounts): void {
+export function countCalls<Input extends object, Output extends object>(stack: MiddlewareStack<Input, Output>, service: string, counter: CallCounts, hooks: CallHooks = {}): void {
   const middleware: FinalizeRequestMiddleware<Input, Output> = (next, context) => async (args) => {
-    const key = `${service}:${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+    const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+    const key = `${service}:${operation}`;
+    await hooks.before?.(service, operation);
     counter.recordCall(key);
     try {
-      return await next(args);
+      const out = await next(args);
+      hooks.after?.(service, operation, 'success');
+      return out;
     } catch (err) {
-      if (isThrottlingError(err)) counter.recordThrottle(key);
+      const throttled = isThrottlingError(err);
+      if (throttled) counter.recordThrottle(key);
+      hooks.after?.(service, operation, throttled ? 'throttled' : 'error');
       throw err;
     }
   };
@@ -172,7 +196,7 @@ export function createAwsContext(options: AwsContextOptions = {}): AwsContext {
       const known = byRegion.get(region);
       if (known !== undefined) return known;
       const { client, port } = build(region);
-      countCalls(client.middlewareStack, service, counter);
+      countCalls(client.middlewareStack, service, counter, options.hooks);
       clients.push(client);
       byRegion.set(region, port);
       return port;

@@ -9,6 +9,7 @@
 import type { Service, Tag } from '@aws-sdk/client-ecs';
 import type { EcsPort } from '../aws/ports.ts';
 import { ReconcileError, StalledError } from '../aws/errors.ts';
+import type { ErrorClass } from '../aws/errors.ts';
 import { desiredAlarm } from '../kinds/alarm/alarm.ts';
 import { desiredGroup } from '../kinds/auto-scaling-group/auto-scaling-group.ts';
 import { desiredCluster } from '../kinds/cluster/cluster.ts';
@@ -34,6 +35,8 @@ export interface ApplyOutcome {
   readonly message: string;
   /** After --wait: where the rollout ended. */
   readonly health?: Health;
+  /** A failure's class and reason, for the controller to decide on retries. */
+  readonly error?: { readonly errorClass: ErrorClass; readonly reason: string };
 }
 
 export type ApplyProgress = { readonly key: string; readonly message: string };
@@ -62,8 +65,8 @@ export interface ApplyInput {
 }
 
 function failure(key: string, err: unknown): ApplyOutcome {
-  const message = err instanceof ReconcileError ? `${err.reason}: ${err.message}` : err instanceof Error ? err.message : String(err);
-  return { key, status: 'failed', message };
+  if (err instanceof ReconcileError) return { key, status: 'failed', message: `${err.reason}: ${err.message}`, error: { errorClass: err.errorClass, reason: err.reason } };
+  return { key, status: 'failed', message: err instanceof Error ? err.message : String(err), error: { errorClass: 'transient', reason: 'Unknown' } };
 }
 
 /** A slot-limited runner: at most `limit` of the functions it is given run at once. */

@@ -63,6 +63,8 @@ export interface ObserveInput {
   /** Regions to take inventory in: those the manifests use, and the default. */
   readonly regions: readonly string[];
   readonly instance: string;
+  /** Take the inventory at all (GetResources); without it `owned` is empty. */
+  readonly inventory: boolean;
   /** List owned task definition revisions too (prune needs them). */
   readonly taskDefinitionInventory: boolean;
 }
@@ -84,7 +86,7 @@ export async function observe(aws: AwsPorts, input: ObserveInput): Promise<Obser
     observeEcs(aws, input, clusterNames),
     observeGroups(aws, groupNames),
     observeAlarms(aws, alarmNames),
-    discoverOwned((r) => aws.tagging(r), input.regions, input.instance, { taskDefinitions: input.taskDefinitionInventory }),
+    input.inventory ? discoverOwned((r) => aws.tagging(r), input.regions, input.instance, { taskDefinitions: input.taskDefinitionInventory }) : Promise.resolve([]),
   ]);
 
   // Alarm tags: DescribeAlarms returns none. Owned alarms have theirs from the inventory; any other

@@ -39,6 +39,18 @@ export interface PlanInput {
   readonly prune?: boolean;
   /** With prune: allow a revision that declares none of what this Berth owns (`--allow-empty`). @defaultValue false */
   readonly allowEmpty?: boolean;
+  /**
+   * Plan only these manifests (`Kind/name`); the others still count as declared (clusters and
+   * alarms apply creates, scaler-owned fields). The controller plans what a revision changed this way.
+   * @defaultValue every manifest
+   */
+  readonly only?: ReadonlySet<string>;
+  /**
+   * Take the inventory (GetResources) and report orphans. Without it, alarm tags are read one
+   * ListTagsForResource each and no orphan is found.
+   * @defaultValue true
+   */
+  readonly inventory?: boolean;
 }
 
 export interface Plan {
@@ -248,29 +260,31 @@ const ofKind = <K extends ManifestEntry['manifest']['kind']>(manifests: readonly
 /** Builds the plan of a validated revision: its manifests, and what this Berth owns that they no longer declare. */
 export async function buildPlan(input: PlanInput): Promise<Plan> {
   const region = (spec: { region?: string }, key: string): string => regionOf(spec, input.defaultRegion, key);
-  const clusters = ofKind(input.manifests, 'Cluster');
-  const services = ofKind(input.manifests, 'Service');
-  const groups = ofKind(input.manifests, 'AutoScalingGroup');
-  const alarms = ofKind(input.manifests, 'Alarm');
+  const planned = input.only === undefined ? input.manifests : input.manifests.filter((e) => input.only?.has(manifestKey(e.manifest)));
+  const clusters = ofKind(planned, 'Cluster');
+  const services = ofKind(planned, 'Service');
+  const groups = ofKind(planned, 'AutoScalingGroup');
+  const alarms = ofKind(planned, 'Alarm');
+  const inventory = input.inventory !== false;
   const regions = [...new Set([...input.manifests.flatMap((e) => ('region' in e.manifest.spec && e.manifest.spec.region !== undefined ? [e.manifest.spec.region] : [])), ...(input.defaultRegion !== undefined ? [input.defaultRegion] : [])])];
   const prune = input.prune === true;
 
-  const observed = await observe(input.aws, { clusters, services, groups, alarms, region, regions, instance: input.instance, taskDefinitionInventory: prune });
+  const observed = await observe(input.aws, { clusters, services, groups, alarms, region, regions, instance: input.instance, inventory, taskDefinitionInventory: prune });
   const ctx: Context = {
     input,
     observed,
     region,
     scaledServices: scaledServices(input.manifests),
     scaledGroups: scaledGroups(input.manifests),
-    declaredClusters: new Set(clusters.map((c) => `${region(c.manifest.spec, manifestKey(c.manifest))}/${clusterName(c.manifest)}`)),
-    declaredAlarms: new Set(alarms.map((a) => `${region(a.manifest.spec, manifestKey(a.manifest))}/${alarmName(a.manifest)}`)),
+    declaredClusters: new Set(ofKind(input.manifests, 'Cluster').map((c) => `${region(c.manifest.spec, manifestKey(c.manifest))}/${clusterName(c.manifest)}`)),
+    declaredAlarms: new Set(ofKind(input.manifests, 'Alarm').map((a) => `${region(a.manifest.spec, manifestKey(a.manifest))}/${alarmName(a.manifest)}`)),
   };
 
   // Orphans: owned, not declared. Pruning all of what this Berth owns needs --allow-empty.
   const claimed = claimedIdentities(input.manifests, (spec) => region(spec, 'a manifest'));
   const orphans = findOrphans(observed.owned, claimed);
   const prunable = orphans.filter((o) => !o.protected && o.kind !== 'Cluster');
-  if (prune && !input.allowEmpty && prunable.length > 0 && claimedCount(observed.owned, claimed) === 0) {
+  if (prune && inventory && !input.allowEmpty && prunable.length > 0 && claimedCount(observed.owned, claimed) === 0) {
     throw new StalledError(
       'PruneEverything',
       `the manifests declare none of the ${observed.owned.length} resources Berth instance "${input.instance}" owns in ${regions.join(', ') || 'the default region'}, so prune would delete all ${prunable.length} of them. ` +
