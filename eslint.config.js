@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'coverage/', 'controller/manifests/generated/'] },
+  { ignores: ['node_modules/', 'coverage/', 'controller/manifests/generated/', 'dist/', '.berth/', 'test-artifacts/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
