@@ -91,6 +91,8 @@ export async function startController(settings: RunSettings, secrets: RunSecrets
 
   // Leadership first: no write may leave before the role is known.
   let lease: RedisLease | undefined;
+  // The controller is built after the lease (it needs the role); role changes reach it once it exists.
+  const roleChange = { notify: (): void => undefined };
   if (settings.redisUrl !== undefined) {
     lease = new RedisLease({
       url: settings.redisUrl,
@@ -100,6 +102,7 @@ export async function startController(settings: RunSettings, secrets: RunSecrets
       onChange: (role, fencingToken) => {
         metrics.setLeader(role === 'leader');
         log('info', role === 'leader' ? 'became leader' : 'on standby', { fencingToken });
+        roleChange.notify();
       },
       log: (event) => log('warn', 'lease', { ...event }),
     });
@@ -145,6 +148,8 @@ export async function startController(settings: RunSettings, secrets: RunSecrets
     selfHeal: settings.selfHeal,
     prune: settings.prune,
   });
+
+  roleChange.notify = () => controller.leadershipChanged();
 
   const app = createApp({
     view: controller,

@@ -171,6 +171,11 @@ export class Controller implements ControllerView {
     if (reason === 'api') this.enqueueAll();
   }
 
+  /** The lease changed hands: a new leader reconciles everything at once, not at the next resync. */
+  leadershipChanged(): void {
+    this.role();
+  }
+
   // --- Source -------------------------------------------------------------------------------
 
   private onSourceError(error: SourceError): void {
