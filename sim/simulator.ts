@@ -1,7 +1,8 @@
 /**
  * The AWS simulator: one HTTP port serving ECS, Auto Scaling, CloudWatch and the Resource Groups
  * Tagging API over their real wire protocols, plus an admin API under `/_sim/` to seed it, move its
- * clock, inject faults and read what was called.
+ * clock, inject faults and read what was called, and the ECS container agent's task protection
+ * endpoint under `/api/` that tasks call (`ECS_AGENT_URI`).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -15,6 +16,7 @@ import { RealClock, VirtualClock } from './clock.ts';
 import type { SimClock } from './clock.ts';
 import { CloudWatchSim } from './cloudwatch/cloudwatch-sim.ts';
 import { EcsSim } from './ecs/ecs-sim.ts';
+import { AGENT_PATH_PREFIX, serveAgentEndpoint } from './ecs/task-protection.ts';
 import { AwsError } from './errors.ts';
 import { errorResponse, parseRequest, successResponse } from './protocol.ts';
 import type { AwsRequest, HttpResponse, ServiceName } from './protocol.ts';
@@ -323,6 +325,10 @@ export class Simulator {
     const url = new URL(req.url ?? '/', 'http://sim');
     if (url.pathname.startsWith('/_sim/')) {
       response = this.admin(req.method ?? 'GET', url, body);
+    } else if (url.pathname.startsWith(AGENT_PATH_PREFIX)) {
+      // The ECS container agent's endpoint a task calls (ECS_AGENT_URI), not an AWS API (those are POST /).
+      this.sync();
+      response = serveAgentEndpoint(this.state.world, req.method ?? 'GET', url.pathname, body);
     } else {
       let request: AwsRequest | undefined;
       try {
