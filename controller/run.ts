@@ -16,6 +16,7 @@ import { createApp, startHttpServer } from './http/app.ts';
 import { BerthMetrics } from './http/metrics.ts';
 import { jsonLogger } from './log.ts';
 import type { LogLevel, Logger } from './log.ts';
+import { ScalerManager } from './scaler/scaler-manager.ts';
 import { createSource } from './source/create-source.ts';
 import { redactUrl } from './source/redact-url.ts';
 
@@ -135,7 +136,10 @@ export async function startController(settings: RunSettings, secrets: RunSecrets
     watch: settings.watch,
     workDir: settings.workDir ?? join(tmpdir(), `berth-source-${process.pid}`),
   });
+  const mayWrite = (): boolean => currentLease === undefined || currentLease.isLeader();
+  const scalers = new ScalerManager({ aws, log, metrics, defaultRegion: settings.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION, mayWrite });
   const controller = new Controller({
+    scalers,
     source,
     aws,
     instance: settings.instance,

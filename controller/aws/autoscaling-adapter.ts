@@ -8,6 +8,7 @@ import {
   DeleteTagsCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeScalingActivitiesCommand,
+  SetInstanceProtectionCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import type { Activity, AutoScalingClient, AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
@@ -19,6 +20,8 @@ import type { AutoScalingPort } from './ports.ts';
  * within the default, and each call still pages by NextToken.
  */
 export const DESCRIBE_GROUPS_BATCH = 50;
+/** SetInstanceProtection takes at most 50 instances a call. */
+export const SET_INSTANCE_PROTECTION_BATCH = 50;
 /** The largest page DescribeAutoScalingGroups returns. */
 export const DESCRIBE_GROUPS_MAX_RECORDS = 100;
 
@@ -102,5 +105,13 @@ export class AutoScalingAdapter implements AutoScalingPort {
   async describeActivities(name: string, max = 10): Promise<Activity[]> {
     const out = await this.call('DescribeScalingActivities', () => this.client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name, MaxRecords: max })));
     return out.Activities ?? [];
+  }
+
+  async setInstanceProtection(name: string, instanceIds: readonly string[], protectedFromScaleIn: boolean): Promise<void> {
+    await Promise.all(
+      chunks(unique(instanceIds), SET_INSTANCE_PROTECTION_BATCH).map((InstanceIds) =>
+        this.call('SetInstanceProtection', () => this.client.send(new SetInstanceProtectionCommand({ AutoScalingGroupName: name, InstanceIds, ProtectedFromScaleIn: protectedFromScaleIn }))),
+      ),
+    );
   }
 }

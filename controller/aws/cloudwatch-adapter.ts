@@ -10,6 +10,7 @@ import {
   EnableAlarmActionsCommand,
   ListTagsForResourceCommand,
   PutMetricAlarmCommand,
+  PutMetricDataCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchClient, MetricAlarm, PutMetricAlarmCommandInput, Tag } from '@aws-sdk/client-cloudwatch';
@@ -86,6 +87,17 @@ export class CloudWatchAdapter implements CloudWatchPort {
   async deleteAlarms(names: readonly string[]): Promise<void> {
     await Promise.all(
       chunks(unique(names), DESCRIBE_ALARMS_BATCH).map((AlarmNames) => this.call('DeleteAlarms', () => this.client.send(new DeleteAlarmsCommand({ AlarmNames })))),
+    );
+  }
+
+  async putMetricValue(input: { readonly namespace: string; readonly metricName: string; readonly dimensions: Readonly<Record<string, string>>; readonly value: number; readonly timestamp: Date }): Promise<void> {
+    await this.call('PutMetricData', () =>
+      this.client.send(
+        new PutMetricDataCommand({
+          Namespace: input.namespace,
+          MetricData: [{ MetricName: input.metricName, Dimensions: Object.entries(input.dimensions).map(([Name, Value]) => ({ Name, Value })), Value: input.value, Timestamp: input.timestamp, Unit: 'Count' }],
+        }),
+      ),
     );
   }
 }

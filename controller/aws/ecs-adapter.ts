@@ -9,6 +9,8 @@ import {
   DeleteServiceCommand,
   DeregisterTaskDefinitionCommand,
   DescribeClustersCommand,
+  DescribeContainerInstancesCommand,
+  ListContainerInstancesCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ListTaskDefinitionsCommand,
@@ -33,10 +35,12 @@ import type {
 import { chunks, classified, unique } from './adapter-support.ts';
 import { AwsReason } from './classify.ts';
 import { ReconcileError, TransientError } from './errors.ts';
-import type { EcsPort } from './ports.ts';
+import type { ContainerInstanceLoad, EcsPort } from './ports.ts';
 
 /** DescribeClusters takes at most 100 clusters a call. */
 export const DESCRIBE_CLUSTERS_BATCH = 100;
+/** DescribeContainerInstances takes at most 100 a call. */
+export const DESCRIBE_CONTAINER_INSTANCES_BATCH = 100;
 /** DescribeServices takes at most 10 services a call. */
 export const DESCRIBE_SERVICES_BATCH = 10;
 
@@ -208,5 +212,23 @@ export class EcsAdapter implements EcsPort {
   async deregisterTaskDefinition(arn: string): Promise<void> {
     await this.call('DeregisterTaskDefinition', () => this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn })));
     this.taskDefinitions.delete(arn);
+  }
+
+  async containerInstances(cluster: string): Promise<ContainerInstanceLoad[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.call('ListContainerInstances', () => this.client.send(new ListContainerInstancesCommand({ cluster, maxResults: 100, ...(nextToken !== undefined && { nextToken }) })));
+      arns.push(...(out.containerInstanceArns ?? []));
+      nextToken = out.nextToken;
+    } while (nextToken !== undefined && nextToken !== '');
+    const described = await Promise.all(
+      chunks(arns, DESCRIBE_CONTAINER_INSTANCES_BATCH).map((batch) => this.call('DescribeContainerInstances', () => this.client.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: batch })))),
+    );
+    return described.flatMap((out) =>
+      (out.containerInstances ?? []).flatMap((ci) =>
+        ci.ec2InstanceId === undefined ? [] : [{ ec2InstanceId: ci.ec2InstanceId, status: ci.status ?? 'UNKNOWN', tasks: (ci.runningTasksCount ?? 0) + (ci.pendingTasksCount ?? 0) }],
+      ),
+    );
   }
 }

@@ -39,6 +39,16 @@ export interface EcsPort {
   deleteService(cluster: string, service: string): Promise<void>;
   /** DeregisterTaskDefinition of one revision (prune). An already INACTIVE revision is not an error. */
   deregisterTaskDefinition(arn: string): Promise<void>;
+  /** The cluster's ACTIVE and DRAINING container instances (ListContainerInstances + DescribeContainerInstances, 100 a call). */
+  containerInstances(cluster: string): Promise<ContainerInstanceLoad[]>;
+}
+
+/** What the queue scaler needs to know of a container instance: which EC2 instance, and how busy. */
+export interface ContainerInstanceLoad {
+  readonly ec2InstanceId: string;
+  readonly status: string;
+  /** RUNNING tasks plus tasks placed on it and starting (PENDING): an instance with either is busy. */
+  readonly tasks: number;
 }
 
 /** The CloudWatch calls Berth makes for Alarm manifests (metric alarms only). */
@@ -59,6 +69,8 @@ export interface CloudWatchPort {
   listTags(arn: string): Promise<CloudWatchTag[]>;
   /** DeleteAlarms, 100 names a call (prune). Names CloudWatch does not know are ignored, as it does. */
   deleteAlarms(names: readonly string[]): Promise<void>;
+  /** PutMetricData of one value with one dimension (the queue scaler's backlog). */
+  putMetricValue(input: { readonly namespace: string; readonly metricName: string; readonly dimensions: Readonly<Record<string, string>>; readonly value: number; readonly timestamp: Date }): Promise<void>;
 }
 
 /** The EC2 Auto Scaling calls Berth makes for AutoScalingGroup manifests: it only sizes existing groups. */
@@ -78,6 +90,8 @@ export interface AutoScalingPort {
   deleteTags(name: string, keys: readonly string[]): Promise<void>;
   /** The group's most recent scaling activities (DescribeScalingActivities, one page of up to `max`), newest first. */
   describeActivities(name: string, max?: number): Promise<Activity[]>;
+  /** SetInstanceProtection (scale-in protection) of instances of the group, 50 a call. */
+  setInstanceProtection(name: string, instanceIds: readonly string[], protectedFromScaleIn: boolean): Promise<void>;
 }
 
 /** A resource and its tags, as the Resource Groups Tagging API returns it. */

@@ -35,6 +35,13 @@ export interface ControllerMetrics {
   setQueueDepth(depth: number): void;
 }
 
+/** The queue scalers of the revision in force (ScalerManager implements it). */
+export interface Scalers {
+  update(manifests: readonly ManifestEntry[]): Promise<void>;
+  statuses(): ResourceStatus[];
+  close(): Promise<void>;
+}
+
 /** Who may write: the lease holder, or everyone in single-instance mode. */
 export interface Leadership {
   role(): 'leader' | 'standby' | 'single';
@@ -49,6 +56,8 @@ export interface ControllerOptions {
   readonly metrics: ControllerMetrics;
   readonly log: Logger;
   readonly leadership?: Leadership;
+  /** Runs the QueueScalers of each revision in force. @defaultValue none */
+  readonly scalers?: Scalers;
   /** Resources applied at once within a pass. @defaultValue 4 */
   readonly workers?: number;
   /** Full reconcile of every resource, jittered by ±10 %. @defaultValue 300000 (5 min) */
@@ -141,6 +150,7 @@ export class Controller implements ControllerView {
     this.queue.close();
     const results = await Promise.allSettled([
       this.options.source.close(),
+      this.options.scalers?.close(),
       Promise.race([this.loop ?? Promise.resolve(), new Promise<void>((resolve) => setTimeout(resolve, drainMs).unref())]),
     ]);
     for (const r of results) if (r.status === 'rejected') this.options.log('error', 'error while stopping', { error: String(r.reason) });
@@ -155,13 +165,14 @@ export class Controller implements ControllerView {
       source,
       role,
       ready: source.lastFetchAt !== undefined || this.sourceError !== undefined,
-      resources: [...this.resources.values()].map((t) => this.snapshot(t)).sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)),
+      resources: [...[...this.resources.values()].map((t) => this.snapshot(t)), ...(this.options.scalers?.statuses() ?? [])].sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)),
     };
   }
 
   resource(kind: string, name: string): ResourceStatus | undefined {
     const tracked = this.resources.get(`${kind}/${name}`);
-    return tracked ? this.snapshot(tracked) : undefined;
+    if (tracked) return this.snapshot(tracked);
+    return kind === 'QueueScaler' ? this.options.scalers?.statuses().find((s) => s.name === name) : undefined;
   }
 
   async reconcileNow(reason: 'api' | 'webhook', at: Date): Promise<void> {
@@ -210,6 +221,8 @@ export class Controller implements ControllerView {
     }
     this.options.log('info', 'revision in force', { revision: revision.id, trigger: revision.trigger, changed: changed.length, removed: removed.length, subject: revision.subject });
     this.pendingRevision = { revision, keys: new Set(changed) };
+    // The scalers follow the revision in force (they run in the background, on their own clock).
+    void this.options.scalers?.update(result.manifests);
     // Removed resources are found by the inventory (orphans, or prune).
     if (removed.length > 0 || previous === undefined) this.inventoryDue = true;
     for (const key of changed) this.queue.add(key);

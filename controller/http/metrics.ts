@@ -45,6 +45,12 @@ export class BerthMetrics {
   private readonly awsThrottlesTotal: Counter<'service'>;
   private readonly workqueueDepth: Gauge;
   private readonly leader: Gauge;
+  private readonly scalerBacklog: Gauge<'scaler'>;
+  private readonly scalerDesiredTasks: Gauge<'scaler'>;
+  private readonly scalerDesiredInstances: Gauge<'scaler'>;
+  private readonly scalerDecisions: Counter<'scaler' | 'direction'>;
+  private readonly scalerErrors: Counter<'scaler'>;
+  private readonly scalerReaction: Histogram;
 
   constructor() {
     const register = new Registry();
@@ -127,6 +133,43 @@ export class BerthMetrics {
       registers: [register],
     });
 
+    this.scalerBacklog = new Gauge({
+      name: 'berth_scaler_backlog',
+      help: 'The backlog a QueueScaler last read: jobs in the states it counts (waiting, prioritized, active by default).',
+      labelNames: ['scaler'],
+      registers: [register],
+    });
+    this.scalerDesiredTasks = new Gauge({
+      name: 'berth_scaler_desired_tasks',
+      help: 'The desired count a QueueScaler last decided for its service.',
+      labelNames: ['scaler'],
+      registers: [register],
+    });
+    this.scalerDesiredInstances = new Gauge({
+      name: 'berth_scaler_desired_instances',
+      help: 'The desired capacity a QueueScaler last decided for its Auto Scaling group.',
+      labelNames: ['scaler'],
+      registers: [register],
+    });
+    this.scalerDecisions = new Counter({
+      name: 'berth_scaler_decisions_total',
+      help: 'Decisions of a QueueScaler that changed its targets, by direction (up, down).',
+      labelNames: ['scaler', 'direction'],
+      registers: [register],
+    });
+    this.scalerErrors = new Counter({
+      name: 'berth_scaler_errors_total',
+      help: 'Failed reads of the queue or failed scaling calls of a QueueScaler (it holds its last decision meanwhile).',
+      labelNames: ['scaler'],
+      registers: [register],
+    });
+    this.scalerReaction = new Histogram({
+      name: 'berth_scaler_reaction_seconds',
+      help: 'Seconds from the first job after an idle queue being seen to the scale-up call being sent.',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [register],
+    });
+
     // Both `since` series exist from the start, so a dashboard's query has data before the first apply.
     this.revisionAppliedSeconds.zero({ since: 'commit' });
     this.revisionAppliedSeconds.zero({ since: 'webhook' });
@@ -185,6 +228,25 @@ export class BerthMetrics {
 
   setQueueDepth(depth: number): void {
     this.workqueueDepth.set(depth);
+  }
+
+  /** A QueueScaler's reading and decision. */
+  scalerObserved(scaler: string, backlog: number | undefined, tasks: number, instances: number): void {
+    if (backlog !== undefined) this.scalerBacklog.set({ scaler }, backlog);
+    this.scalerDesiredTasks.set({ scaler }, tasks);
+    this.scalerDesiredInstances.set({ scaler }, instances);
+  }
+
+  scalerDecided(scaler: string, direction: 'up' | 'down'): void {
+    this.scalerDecisions.inc({ scaler, direction });
+  }
+
+  scalerFailed(scaler: string): void {
+    this.scalerErrors.inc({ scaler });
+  }
+
+  scalerReacted(seconds: number): void {
+    this.scalerReaction.observe(seconds);
   }
 
   setLeader(isLeader: boolean): void {
