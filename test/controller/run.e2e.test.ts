@@ -35,6 +35,7 @@ beforeAll(async () => {
   repo = await manifestRepo();
   workDir = await mkdtemp(join(tmpdir(), 'berth-work-'));
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: CALLER, AWS_SECRET_ACCESS_KEY: 'sim', AWS_REGION: 'ap-southeast-2' });
+  delete process.env.REDIS_URL;
   controller = await startController(
     {
       source: repo.dir,
@@ -78,7 +79,9 @@ const webhook = (body: string, headers: Record<string, string> = { 'x-hub-signat
 async function allSynced(revision: string, healthy = false): Promise<ControllerStatus> {
   return eventually(`every resource Synced at ${revision.slice(0, 8)}${healthy ? ' and Healthy' : ''}`, async () => {
     const st = await status();
-    const done = st.resources.length === 14 && st.resources.every((r) => r.syncStatus === 'Synced' && r.lastAppliedRevision === revision && (!healthy || r.health.status === 'Healthy' || r.kind === 'Alarm'));
+    // The QueueScaler is not a resource applied from the revision (see the scaler test).
+    const applied = st.resources.filter((r) => r.kind !== 'QueueScaler');
+    const done = applied.length === 14 && applied.every((r) => r.syncStatus === 'Synced' && r.lastAppliedRevision === revision && (!healthy || r.health.status === 'Healthy' || r.kind === 'Alarm'));
     return done ? st : undefined;
   });
 }
@@ -109,6 +112,10 @@ describe('berth run', () => {
     expect(text).toMatch(/berth_aws_api_calls_total\{service="ecs",operation="CreateService",outcome="success"\} 3/);
     const service = await getJson<ResourceStatus>(`${controller.url}/api/v1/resources/Service/filot-backend-service`);
     expect(service).toMatchObject({ syncStatus: 'Synced', health: { status: 'Healthy' }, lastAppliedRevision: head, diff: [] });
+    // Its QueueScaler cannot run without the Redis URL its manifest names: reported, not hidden.
+    const scaler = await getJson<ResourceStatus>(`${controller.url}/api/v1/resources/QueueScaler/ocr-gpu`);
+    expect(scaler).toMatchObject({ health: { status: 'Degraded' }, lastError: { reason: 'NotConfigured' } });
+    expect(scaler.health.message).toContain('REDIS_URL');
   });
 
   it('applies a commit announced by a signed webhook without waiting for the poll, and refuses an unsigned one', async () => {
@@ -142,7 +149,7 @@ describe('berth run', () => {
     expect(st.source.revision).toBe(good);
     expect(st.source.lastError?.reason).toBe('ValidationFailed');
     expect(st.source.lastError?.problems).toContainEqual(expect.objectContaining({ file: 'manifests/ocr-gpu.yaml', line: 110, rule: 'capacity/min-above-max' }));
-    expect(st.resources.every((r) => r.lastAppliedRevision === good)).toBe(true);
+    expect(st.resources.filter((r) => r.kind !== 'QueueScaler').every((r) => r.lastAppliedRevision === good)).toBe(true);
     expect(writesSince(before)).toEqual([]);
     expect(await metrics()).toMatch(/berth_revision_rejected_total 1/);
     // The page shows it too.
