@@ -41,10 +41,12 @@ try {
   }
   if (stalled > 0 && !dryRun) {
     // BullMQ's own stalled check moves them (or fails those stalled too often), as a worker would.
-    const checker = new Worker(values.queue, null, { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix: values.prefix, autorun: false, stalledInterval: 500 });
+    const checkerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const checker = new Worker(values.queue, null, { connection: checkerConnection, prefix: values.prefix, autorun: false, stalledInterval: 500 });
     await checker.startStalledCheckTimer();
     await new Promise((resolve) => setTimeout(resolve, 1200));
     await checker.close();
+    checkerConnection.disconnect();
   }
   let retried = 0;
   if (!values['no-failed']) {
