@@ -22,8 +22,8 @@ import type { DocumentStorage } from '../shared/storage.ts';
 import { callerOf, requireJwt, requireServiceKey } from './auth.ts';
 import { ApiError, errorText } from './errors.ts';
 import { detectImageType } from './image-type.ts';
-import { silentLogger } from './log.ts';
-import type { Logger } from './log.ts';
+import { silentLogger } from '../../controller/log.ts';
+import type { Logger } from '../../controller/log.ts';
 import { ApiMetrics, UNMATCHED_ROUTE } from './metrics.ts';
 import type { RejectionReason } from './metrics.ts';
 

@@ -14,7 +14,7 @@ import type { OcrQueue } from './app.ts';
 import { ConfigError, MIN_JWT_SECRET_BYTES, readApiConfig } from './config.ts';
 import type { ApiConfig } from './config.ts';
 import { errorText } from './errors.ts';
-import { jsonLogger } from './log.ts';
+import { jsonLogger } from '../../controller/log.ts';
 import { ApiMetrics } from './metrics.ts';
 import { createRedisConnection, redactedRedisUrl } from './redis.ts';
 import { startHttpServer } from './server.ts';
