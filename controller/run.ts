@@ -60,6 +60,11 @@ export interface RunSettings {
   readonly workDir?: string;
   /** `BERTH_LOG_LEVEL` @defaultValue info */
   readonly logLevel: LogLevel;
+  /**
+   * The queue scalers' clock, in ms (the demo passes the simulator's, so a 300 s window passes in
+   * 300 simulated seconds). Not a flag. @defaultValue Date.now
+   */
+  readonly scalerClock?: () => number;
 }
 
 /** Secrets come from the environment only (never flags: they would show in `ps`). */
@@ -137,7 +142,14 @@ export async function startController(settings: RunSettings, secrets: RunSecrets
     workDir: settings.workDir ?? join(tmpdir(), `berth-source-${process.pid}`),
   });
   const mayWrite = (): boolean => currentLease === undefined || currentLease.isLeader();
-  const scalers = new ScalerManager({ aws, log, metrics, defaultRegion: settings.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION, mayWrite });
+  const scalers = new ScalerManager({
+    aws,
+    log,
+    metrics,
+    defaultRegion: settings.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+    mayWrite,
+    ...(settings.scalerClock !== undefined && { tune: { now: settings.scalerClock } }),
+  });
   const controller = new Controller({
     scalers,
     source,
