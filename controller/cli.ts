@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { countBySeverity } from './manifests/diagnostics.ts';
 import { ManifestPathError, readManifestFiles } from './manifests/load-files.ts';
 import { formatJson, formatText } from './manifests/report.ts';
+import type { ControllerStatus } from './engine/status.ts';
 import type { ManifestEntry } from './manifests/types.ts';
 import { validateSources } from './manifests/validate.ts';
 
@@ -273,6 +274,31 @@ function envBoolean(flags: string, description: string, env: string, fallback: b
   return new Option(flags, `${description} (env ${env})`).default(parsed);
 }
 
+interface StatusOptions {
+  readonly url: string;
+  readonly format: 'text' | 'json';
+}
+
+/** `berth status`: a running controller's status API as a table (exit 0 all Synced and Healthy, 2 otherwise, 1 unreachable). */
+async function statusCommand(options: StatusOptions): Promise<number> {
+  let response: Response;
+  try {
+    response = await fetch(new URL('/api/v1/status', options.url), { signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    process.stderr.write(`berth status: cannot reach ${options.url}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.invalid;
+  }
+  if (!response.ok) {
+    process.stderr.write(`berth status: ${options.url} answered ${response.status}\n`);
+    return EXIT.invalid;
+  }
+  const { renderStatus } = await import('./engine/render-status.ts');
+  const status = (await response.json()) as ControllerStatus;
+  process.stdout.write(options.format === 'json' ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status, new Date()));
+  const settled = status.resources.every((r) => r.syncStatus === 'Synced' && (r.health.status === 'Healthy' || r.health.status === 'Suspended'));
+  return settled && status.source.lastError === undefined ? EXIT.ok : EXIT.changes;
+}
+
 interface SimOptions {
   readonly port: string;
   readonly host: string;
@@ -365,6 +391,13 @@ function program(setExit: (code: number) => void): Command {
     .addOption(env('--work-dir <dir>', 'where the git mirror is kept', 'BERTH_WORK_DIR'))
     .addOption(new Option('--log-level <level>', 'JSON log level').choices(['debug', 'info', 'warn', 'error']).default('info').env('BERTH_LOG_LEVEL'))
     .action(async (options: RunCommandOptions) => setExit(await runCommand(options)));
+
+  berth
+    .command('status')
+    .description('Show a running controller\'s status: the source revision and its last error, and every resource\'s sync and health. Exit 0 when all are Synced and Healthy, 2 otherwise, 1 when the controller cannot be reached.')
+    .addOption(new Option('--url <url>', 'the controller\'s HTTP address').default('http://127.0.0.1:8080').env('BERTH_URL'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (options: StatusOptions) => setExit(await statusCommand(options)));
 
   berth
     .command('sim')

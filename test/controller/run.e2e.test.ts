@@ -5,7 +5,8 @@
  * nothing and is reported with file:line; drift is corrected within one resync, and counted.
  */
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,13 +149,14 @@ describe('berth run', () => {
     });
     expect(st.source.revision).toBe(good);
     expect(st.source.lastError?.reason).toBe('ValidationFailed');
-    expect(st.source.lastError?.problems).toContainEqual(expect.objectContaining({ file: 'manifests/ocr-gpu.yaml', line: 110, rule: 'capacity/min-above-max' }));
+    const minSizeLine = (await readFile(join(repo.dir, 'manifests/ocr-gpu.yaml'), 'utf8')).split('\n').findIndex((l) => l === '  minSize: 9') + 1;
+    expect(st.source.lastError?.problems).toContainEqual(expect.objectContaining({ file: 'manifests/ocr-gpu.yaml', line: minSizeLine, rule: 'capacity/min-above-max' }));
     expect(st.resources.filter((r) => r.kind !== 'QueueScaler').every((r) => r.lastAppliedRevision === good)).toBe(true);
     expect(writesSince(before)).toEqual([]);
     expect(await metrics()).toMatch(/berth_revision_rejected_total 1/);
     // The page shows it too.
     const page = await (await fetch(`${controller.url}/`)).text();
-    expect(page).toContain('manifests/ocr-gpu.yaml:110');
+    expect(page).toContain(`manifests/ocr-gpu.yaml:${minSizeLine}`);
 
     // Fixed in the next commit: applied, and the error is gone.
     const fixed = await repo.commit('manifests/ocr-gpu.yaml', (t) => t.replace('  minSize: 9\n', '  minSize: 0\n'), 'fix minSize');
@@ -183,5 +185,24 @@ describe('berth run', () => {
     expect((await post()).status).toBe(401);
     expect((await post('wrong')).status).toBe(401);
     expect((await post(TOKEN)).status).toBe(202);
+  });
+
+  it('berth status prints the controller\'s revision and resources, as text and JSON', async () => {
+    const run = (...args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ['bin/berth.js', 'status', ...args], { cwd: join(import.meta.dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', (code) => resolve({ code, out }));
+      });
+    const st = await status();
+    const text = await run('--url', controller.url);
+    expect([0, 2]).toContain(text.code);
+    expect(text.out).toContain(`Revision: ${(st.source.revision ?? '').slice(0, 12)}`);
+    expect(text.out).toMatch(/^Service\/filot-backend-service +Synced +Healthy /m);
+    const json = await run('--url', controller.url, '--format', 'json');
+    expect((JSON.parse(json.out) as ControllerStatus).source.revision).toBe(st.source.revision);
+    expect((await run('--url', 'http://127.0.0.1:9')).code).toBe(1);
   });
 });
