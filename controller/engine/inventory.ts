@@ -5,6 +5,7 @@
  */
 import type { TaggingPort } from '../aws/ports.ts';
 import type { ManifestEntry } from '../manifests/types.ts';
+import { clusterRef } from '../manifests/types.ts';
 import { TAG_MANAGED_BY, TAG_MANIFEST } from './ownership.ts';
 
 /** On any owned resource: `false` keeps it out of prune (it is still reported as orphaned). */
@@ -96,8 +97,6 @@ export async function discoverOwned(tagging: (region: string) => TaggingPort, re
 /** `Kind:region:id` of an AWS resource, the identity manifests claim and inventory finds. */
 export const identity = (kind: OwnedKind, region: string, id: string): string => `${kind}:${region}:${id}`;
 
-const clusterNameOf = (ref: string): string => (ref.startsWith('arn:') ? (ref.split('/').pop() ?? ref) : ref);
-
 /**
  * The AWS resources the manifests declare, as identities. A task definition family counts for every
  * revision of it: old revisions of a family in git are history (rollback targets), never orphans.
@@ -112,7 +111,7 @@ export function claimedIdentities(manifests: readonly ManifestEntry[], regionOf:
         claimed.add(identity('Cluster', region, m.spec.clusterName ?? m.metadata.name));
         break;
       case 'Service':
-        claimed.add(identity('Service', region, `${clusterNameOf(m.spec.cluster)}/${m.spec.serviceName ?? m.metadata.name}`));
+        claimed.add(identity('Service', region, `${clusterRef(m.spec.cluster)}/${m.spec.serviceName ?? m.metadata.name}`));
         claimed.add(identity('TaskDefinition', region, m.spec.taskDefinition.family));
         break;
       case 'Alarm':

@@ -8,6 +8,7 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import type { Cluster, Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { AutoScalingPort, CloudWatchPort, EcsPort, TaggingPort } from '../aws/ports.ts';
 import type { AlarmManifest, AutoScalingGroupManifest, ClusterManifest, ManifestEntry, ServiceManifest } from '../manifests/types.ts';
+import { clusterRef } from '../manifests/types.ts';
 import { inTransition } from '../kinds/auto-scaling-group/health.ts';
 import { discoverOwned } from './inventory.ts';
 import type { OwnedResource } from './inventory.ts';
@@ -41,8 +42,7 @@ export const clusterName = (m: ClusterManifest): string => m.spec.clusterName ??
 export const serviceName = (m: ServiceManifest): string => m.spec.serviceName ?? m.metadata.name;
 export const groupName = (m: AutoScalingGroupManifest): string => m.spec.autoScalingGroupName ?? m.metadata.name;
 export const alarmName = (m: AlarmManifest): string => m.spec.alarmName ?? m.metadata.name;
-/** A cluster reference (name or ARN) as the name DescribeServices and our maps use. */
-export const clusterRef = (ref: string): string => (ref.startsWith('arn:') ? (ref.split('/').pop() ?? ref) : ref);
+export { clusterRef } from '../manifests/types.ts';
 /** The deployment alarms a Service names. */
 export const deploymentAlarms = (m: ServiceManifest): readonly string[] => m.spec.deploymentConfiguration?.alarms?.alarmNames ?? [];
 

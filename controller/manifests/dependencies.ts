@@ -7,7 +7,7 @@
 import { isKind } from './kinds.ts';
 import type { Kind } from './kinds.ts';
 import type { AlarmManifest, ClusterManifest, Manifest, ManifestEntry } from './types.ts';
-import { manifestKey } from './types.ts';
+import { clusterRef, manifestKey } from './types.ts';
 
 /** The annotation that lists a manifest's explicit dependencies. */
 export const DEPENDS_ON = 'berth.dev/depends-on';
@@ -68,7 +68,7 @@ export function dependencyEdges(manifests: readonly ManifestEntry[]): Dependency
     switch (m.kind) {
       case 'Service': {
         // The cluster, by its AWS name, in the service's region.
-        const cluster = lastPathSegment(m.spec.cluster);
+        const cluster = clusterRef(m.spec.cluster);
         for (const c of clusters) {
           if ((c.spec.clusterName ?? c.metadata.name) === cluster && sameRegion(m.spec.region, c.spec.region)) {
             add(m, manifestKey(c), 'cluster', ['spec', 'cluster']);
@@ -186,11 +186,6 @@ function shortestCycle(start: string, members: ReadonlySet<string>, successorsOf
   }
   // Unreachable for a strongly connected component of two or more keys.
   return [start];
-}
-
-/** `arn:aws:ecs:region:account:cluster/NAME` → `NAME`; a plain name unchanged. */
-function lastPathSegment(ref: string): string {
-  return ref.startsWith('arn:') ? ref.slice(ref.lastIndexOf('/') + 1) : ref;
 }
 
 /** Unset regions are all the controller's default region, which no explicit region is taken to equal. */

@@ -23,6 +23,11 @@ export interface ManifestEntry<M extends Manifest = Manifest> {
   readonly source: SourceDocument;
 }
 
+/** A Service's `spec.cluster` (a name or an ARN `arn:aws:ecs:…:cluster/NAME`) as the cluster's name. */
+export function clusterRef(ref: string): string {
+  return ref.startsWith('arn:') ? ref.slice(ref.lastIndexOf('/') + 1) : ref;
+}
+
 /** `Kind/name`, the key Berth identifies a resource by. */
 export function manifestKey(manifest: Pick<Manifest, 'kind' | 'metadata'>): string {
   return `${manifest.kind}/${manifest.metadata.name}`;

@@ -12,6 +12,7 @@ import type { Condition, ResourceEvent, ResourceStatus } from '../engine/status.
 import type { Health } from '../engine/plan-types.ts';
 import type { Logger } from '../log.ts';
 import type { AutoScalingGroupManifest, QueueScalerManifest, ServiceManifest } from '../manifests/types.ts';
+import { clusterRef } from '../manifests/types.ts';
 import { decide, initialState, scalerPolicy } from './decision.ts';
 import type { Decision, ScalerPolicy, ScalerState } from './decision.ts';
 import { QueueBacklog } from './queue-backlog.ts';
@@ -49,7 +50,6 @@ export interface QueueScalerOptions {
 
 const MAX_EVENTS = 20;
 
-const clusterName = (ref: string): string => (ref.startsWith('arn:') ? (ref.split('/').pop() ?? ref) : ref);
 
 export class QueueScaler {
   private readonly options: QueueScalerOptions;
@@ -81,7 +81,7 @@ export class QueueScaler {
     this.name = options.scaler.metadata.name;
     this.policy = scalerPolicy(options.scaler.spec, options.group?.spec);
     this.now = options.now ?? Date.now;
-    this.cluster = clusterName(options.service.spec.cluster);
+    this.cluster = clusterRef(options.service.spec.cluster);
     this.serviceName = options.service.spec.serviceName ?? options.service.metadata.name;
     this.groupName = options.group ? (options.group.spec.autoScalingGroupName ?? options.group.metadata.name) : undefined;
     const q = options.scaler.spec.queue;
