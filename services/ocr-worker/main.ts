@@ -8,6 +8,7 @@
 import { Redis } from 'ioredis';
 import { jsonLogger } from '../../controller/log.ts';
 import { TaskProtection } from '../../controller/scaler/task-protection.ts';
+import { redactUrl } from '../../controller/source/redact-url.ts';
 import { LocalDirectoryStorage } from '../shared/storage.ts';
 import { createOcrEngine } from './engine/ocr-engine.ts';
 import { startWorkerHttp, WorkerMetrics } from './http.ts';
@@ -36,7 +37,7 @@ const settings = {
   lockDurationMs: number('OCR_LOCK_DURATION_MS', 30_000, 1000),
   stalledIntervalMs: number('OCR_STALLED_INTERVAL_MS', 30_000, 500),
 };
-log('info', 'ocr worker starting', { ...settings, provider, redisUrl: redisUrl.replace(/\/\/[^/@]*@/, '//***@'), ecsAgent: env.ECS_AGENT_URI ? 'set' : 'not set' });
+log('info', 'ocr worker starting', { ...settings, provider, redisUrl: redactUrl(redisUrl), ecsAgent: env.ECS_AGENT_URI ? 'set' : 'not set' });
 
 const metrics = new WorkerMetrics();
 const engine = await createOcrEngine({ provider, log: (event) => log('info', 'ocr engine', { ...event }) });
