@@ -12,7 +12,8 @@ import { WaitingError } from './aws/errors.ts';
 import { Controller } from './engine/controller.ts';
 import { TokenBucket } from './engine/token-bucket.ts';
 import { RedisLease } from './ha/lease.ts';
-import { createApp, startHttpServer } from './http/app.ts';
+import { createApp } from './http/app.ts';
+import { startHttpServer } from './http/server.ts';
 import { BerthMetrics } from './http/metrics.ts';
 import { jsonLogger } from './log.ts';
 import type { LogLevel, Logger } from './log.ts';
@@ -174,7 +175,7 @@ export async function startController(settings: RunSettings, secrets: RunSecrets
     ...(secrets.apiToken !== undefined && { apiToken: secrets.apiToken }),
     log: (event) => log(event.level, event.event, { ...event }),
   });
-  const server = await startHttpServer(app, settings.port, settings.host);
+  const server = await startHttpServer(app, settings.port, { host: settings.host, closeTimeoutMs: 5000 });
   log('info', 'listening', { url: server.url });
   await controller.start();
 

@@ -22,7 +22,7 @@ import { startController } from '../controller/run.ts';
 import { createApiApp } from '../services/api/app.ts';
 import type { OcrQueue } from '../services/api/app.ts';
 import { createRedisConnection } from '../services/api/redis.ts';
-import { startHttpServer } from '../services/api/server.ts';
+import { startHttpServer } from '../controller/http/server.ts';
 import { createOcrEngine } from '../services/ocr-worker/engine/ocr-engine.ts';
 import { OcrWorker } from '../services/ocr-worker/worker.ts';
 import { OCR_QUEUE } from '../services/shared/ocr-job.ts';

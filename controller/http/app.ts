@@ -5,13 +5,11 @@
  * reconcile to finish. Every error answer is JSON `{ error: { code, message } }`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { RequestListener } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { ErrorRequestHandler, Express, Request, Response } from 'express';
 import type { ControllerView } from '../engine/status.ts';
 import type { BerthMetrics } from './metrics.ts';
+import { errorText, HttpError } from './server.ts';
 import { renderStatusPage } from './status-page.ts';
 import { signatureHeader, verifySignature } from './webhook.ts';
 
@@ -61,19 +59,6 @@ export interface HttpAppOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-/** An error answered as `{ error: { code, message } }` with `status`. */
-export class HttpError extends Error {
-  override readonly name = 'HttpError';
-  readonly status: number;
-  /** PascalCase, e.g. `SignatureMismatch`. */
-  readonly code: string;
-
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
 
 function defaultLog(event: HttpLogEvent): void {
   if (event.level === 'error') process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
@@ -252,67 +237,4 @@ function tokensMatch(given: string, expected: string): boolean {
 /** A header value fit for a log line (an event name, a delivery GUID), or undefined. */
 function plainHeader(value: string | undefined): string | undefined {
   return value !== undefined && /^[\w.-]{1,64}$/.test(value) ? value : undefined;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-export interface HttpServerHandle {
-  /** The port the server is bound to (the free one chosen when 0 was asked for). */
-  readonly port: number;
-  /** `http://host:port`. */
-  readonly url: string;
-  /** Stops accepting connections and resolves once open ones have ended (forced after the timeout); idempotent. */
-  close(): Promise<void>;
-}
-
-export interface HttpServerOptions {
-  /**
-   * How long `close()` waits for open connections to finish before cutting them.
-   * @defaultValue 5000
-   */
-  readonly closeTimeoutMs?: number;
-}
-
-/** Listens on `host:port` (0: a free port) and resolves once bound. */
-export async function startHttpServer(
-  app: RequestListener,
-  port: number,
-  host = '127.0.0.1',
-  options: HttpServerOptions = {},
-): Promise<HttpServerHandle> {
-  const closeTimeoutMs = options.closeTimeoutMs ?? 5000;
-  const server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-
-  let closing: Promise<void> | undefined;
-  return {
-    port: bound,
-    url: `http://${urlHost}:${bound}`,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        // Keep-alive connections that finish their request go idle: close them as they do.
-        const sweep = setInterval(() => server.closeIdleConnections(), 50);
-        const deadline = setTimeout(() => server.closeAllConnections(), closeTimeoutMs);
-        sweep.unref();
-        deadline.unref();
-        server.close(() => {
-          clearInterval(sweep);
-          clearTimeout(deadline);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
-      return closing;
-    },
-  };
 }

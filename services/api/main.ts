@@ -17,7 +17,7 @@ import { errorText } from './errors.ts';
 import { jsonLogger } from '../../controller/log.ts';
 import { ApiMetrics } from './metrics.ts';
 import { createRedisConnection, redactedRedisUrl } from './redis.ts';
-import { startHttpServer } from './server.ts';
+import { startHttpServer } from '../../controller/http/server.ts';
 
 /** How long SIGTERM lets requests in flight finish (an upload of 10 MiB on a slow link); under ECS's 30 s stopTimeout. */
 const DRAIN_TIMEOUT_MS = 20_000;

@@ -1,8 +1,8 @@
 /** The worker's small HTTP port: `/health` and `/metrics` (jobs, processing time, execution provider). */
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { startHttpServer } from '../../controller/http/server.ts';
+import type { HttpServerHandle } from '../../controller/http/server.ts';
 import type { JobMetrics } from './worker.ts';
 
 export class WorkerMetrics implements JobMetrics {
@@ -40,9 +40,9 @@ export interface WorkerHealth {
   (): Promise<{ ok: boolean; body: Record<string, unknown> }>;
 }
 
-/** Serves /health and /metrics on `port` (0: a free one); resolves to the bound port and a close(). */
-export async function startWorkerHttp(port: number, metrics: WorkerMetrics, health: WorkerHealth): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
+/** Serves /health and /metrics on `port` (0: a free one), on every interface. */
+export function startWorkerHttp(port: number, metrics: WorkerMetrics, health: WorkerHealth): Promise<HttpServerHandle> {
+  const listener: RequestListener = (req, res) => {
     void (async () => {
       try {
         if (req.method === 'GET' && req.url === '/health') {
@@ -57,18 +57,7 @@ export async function startWorkerHttp(port: number, metrics: WorkerMetrics, heal
         res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'InternalError', message: err instanceof Error ? err.message : String(err) } }));
       }
     })();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '0.0.0.0', () => resolve());
-  });
-  let closing: Promise<void> | undefined;
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      })),
   };
+  // Health and metrics answer at once: a short drain is enough on SIGTERM.
+  return startHttpServer(listener, port, { host: '0.0.0.0', closeTimeoutMs: 1000 });
 }

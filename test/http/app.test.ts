@@ -1,8 +1,10 @@
 /** The HTTP surface over a real server on a free port, with a real `BerthMetrics` and an in-memory view. */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ControllerStatus } from '../../controller/engine/status.ts';
-import { createApp, startHttpServer } from '../../controller/http/app.ts';
-import type { HttpLogEvent, HttpServerHandle } from '../../controller/http/app.ts';
+import { createApp } from '../../controller/http/app.ts';
+import type { HttpLogEvent } from '../../controller/http/app.ts';
+import { startHttpServer } from '../../controller/http/server.ts';
+import type { HttpServerHandle } from '../../controller/http/server.ts';
 import { BerthMetrics } from '../../controller/http/metrics.ts';
 import { signBody } from '../../controller/http/webhook.ts';
 import { REVISION, baseStatus, fakeView } from './fake-view.ts';
@@ -10,6 +12,8 @@ import type { FakeView } from './fake-view.ts';
 
 const SECRET = 'webhook-secret-under-test';
 const TOKEN = 'api-token-under-test';
+/** The controller's tests bind loopback only, as startHttpServer's callers in the controller do. */
+const LOOPBACK = { host: '127.0.0.1' } as const;
 
 const METRIC_NAMES = [
   'berth_reconcile_total',
@@ -47,7 +51,7 @@ describe('HTTP app', () => {
     metrics = new BerthMetrics();
     logs = [];
     const app = createApp({ view, metrics, webhookSecret: SECRET, apiToken: TOKEN, log: (event) => logs.push(event) });
-    server = await startHttpServer(app, 0, '127.0.0.1');
+    server = await startHttpServer(app, 0, { host: '127.0.0.1' });
   });
 
   afterAll(async () => {
@@ -250,7 +254,7 @@ describe('HTTP app without a webhook secret or an API token', () => {
 
   beforeAll(async () => {
     view = fakeView(baseStatus);
-    server = await startHttpServer(createApp({ view, metrics: new BerthMetrics(), webhookSecret: '', log: () => undefined }), 0);
+    server = await startHttpServer(createApp({ view, metrics: new BerthMetrics(), webhookSecret: '', log: () => undefined }), 0, LOOPBACK);
   });
 
   afterAll(async () => {
@@ -291,7 +295,7 @@ describe('reconcileNow is not awaited', () => {
       ...fakeView(baseStatus),
       reconcileNow: () => new Promise<void>((_resolve, reject) => (rejectReconcile = reject)),
     };
-    server = await startHttpServer(createApp({ view, metrics: new BerthMetrics(), apiToken: TOKEN, log: (e) => logs.push(e) }), 0);
+    server = await startHttpServer(createApp({ view, metrics: new BerthMetrics(), apiToken: TOKEN, log: (e) => logs.push(e) }), 0, LOOPBACK);
     const response = await fetch(`${server.url}/api/v1/reconcile`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(response.status).toBe(202);
     rejectReconcile(new Error('git fetch failed'));
@@ -306,7 +310,7 @@ describe('startHttpServer', () => {
     const slow = new Promise<void>((resolve) => (release = resolve));
     const server = await startHttpServer((_req, res) => {
       void slow.then(() => res.end('done'));
-    }, 0);
+    }, 0, LOOPBACK);
     const inFlight = fetch(server.url).then((r) => r.text());
     await new Promise((resolve) => setTimeout(resolve, 50));
     const first = server.close();
@@ -319,7 +323,7 @@ describe('startHttpServer', () => {
   });
 
   it('cuts connections that outlast the close timeout', async () => {
-    const server = await startHttpServer(() => undefined, 0, '127.0.0.1', { closeTimeoutMs: 100 });
+    const server = await startHttpServer(() => undefined, 0, { host: '127.0.0.1', closeTimeoutMs: 100 });
     const hanging = fetch(server.url).catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = Date.now();

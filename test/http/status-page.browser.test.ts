@@ -10,8 +10,9 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControllerStatus } from '../../controller/engine/status.ts';
-import { createApp, startHttpServer } from '../../controller/http/app.ts';
-import type { HttpServerHandle } from '../../controller/http/app.ts';
+import { createApp } from '../../controller/http/app.ts';
+import { startHttpServer } from '../../controller/http/server.ts';
+import type { HttpServerHandle } from '../../controller/http/server.ts';
 import { BerthMetrics } from '../../controller/http/metrics.ts';
 import { REVISION, fakeView, sampleStatus } from './fake-view.ts';
 
@@ -35,7 +36,7 @@ describe('status page in Chromium', { timeout: 30_000 }, () => {
     // The page shows ages relative to the real clock: the fixture's times are relative to it too.
     status = sampleStatus(new Date());
     const view = fakeView(status);
-    server = await startHttpServer(createApp({ view, metrics: new BerthMetrics(), log: () => undefined }), 0);
+    server = await startHttpServer(createApp({ view, metrics: new BerthMetrics(), log: () => undefined }), 0, { host: '127.0.0.1' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

@@ -21,7 +21,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiApp, OCR_JOB_NAME } from '../../services/api/app.ts';
 import type { ApiAppOptions, DocumentView, OcrQueue } from '../../services/api/app.ts';
 import { createRedisConnection } from '../../services/api/redis.ts';
-import { startHttpServer } from '../../services/api/server.ts';
+import { startHttpServer } from '../../controller/http/server.ts';
 import { OCR_QUEUE } from '../../services/shared/ocr-job.ts';
 import type { OcrJobData, OcrJobResult } from '../../services/shared/ocr-job.ts';
 import { LocalDirectoryStorage } from '../../services/shared/storage.ts';

@@ -15,7 +15,7 @@ import { silentLogger } from '../../controller/log.ts';
 import { createApiApp } from '../../services/api/app.ts';
 import type { OcrQueue } from '../../services/api/app.ts';
 import { createRedisConnection } from '../../services/api/redis.ts';
-import { startHttpServer } from '../../services/api/server.ts';
+import { startHttpServer } from '../../controller/http/server.ts';
 import { createOcrEngine } from '../../services/ocr-worker/engine/ocr-engine.ts';
 import type { OcrEngine } from '../../services/ocr-worker/engine/ocr-engine.ts';
 import { OcrWorker } from '../../services/ocr-worker/worker.ts';

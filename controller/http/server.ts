@@ -1,7 +1,7 @@
 /**
- * The API's HTTP server: listens, and closes gracefully (stop accepting, let requests in flight
- * finish, cut what is left after a deadline). Kept here rather than shared with the controller: the
- * API is deployed on its own and depends on nothing of the controller.
+ * An HTTP server that listens, and closes gracefully (stop accepting, let requests in flight finish,
+ * cut what is left after a deadline); and the JSON error every express app here answers with. Shared
+ * by the controller, the document API and the OCR worker's health port.
  */
 import { createServer } from 'node:http';
 import type { RequestListener } from 'node:http';
@@ -62,4 +62,23 @@ export async function startHttpServer(app: RequestListener, port: number, option
       return closing;
     },
   };
+}
+
+/** An error answered as `{ error: { code, message } }` with `status`. */
+export class HttpError extends Error {
+  override readonly name: string = 'HttpError';
+  readonly status: number;
+  /** PascalCase, e.g. `SignatureMismatch`, `UnsupportedMediaType`. */
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** An error's name and message, for a log line (never a request body or a header). */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
