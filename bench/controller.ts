@@ -45,6 +45,8 @@ import { signBody } from '../controller/http/webhook.ts';
 import { validateSources } from '../controller/manifests/validate.ts';
 import type { CallLogEntry, Simulator } from '../sim/simulator.ts';
 import { startSimulator } from '../sim/simulator.ts';
+import { eventually, getJson } from '../test/controller/helpers.ts';
+import { ACCOUNT, clusterDocument, fargateServiceDocument, REGION } from './fargate-stack.ts';
 
 /** The controller's NODE_OPTIONS in production: read from its own manifest, manifests/berth.yaml. */
 function productionNodeOptions(): string {
@@ -92,9 +94,6 @@ if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs must be a 
 if (!(awsRate > 0)) throw new RangeError(`--aws-rate must be a positive number, got ${values['aws-rate']}`);
 
 const root = join(import.meta.dirname, '..');
-const ACCOUNT = '070017891928';
-const REGION = 'ap-southeast-2';
-const CLUSTER = 'bench-cluster';
 const CALLER = 'AKIDBENCHCONTROLLER';
 const SECRET = 'bench-webhook-secret';
 const TOKEN = 'bench-api-token';
@@ -135,28 +134,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 // Small helpers.
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns a value that is not undefined; fails with `what` after `timeoutMs`. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? ` (last error: ${last.message})` : ''}`);
-    await sleep(everyMs);
-  }
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
-  return (await res.json()) as T;
-}
 
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -512,68 +489,10 @@ async function latencyScenario(): Promise<void> {
 
 const serviceName = (i: number): string => `svc-${String(i).padStart(4, '0')}`;
 
-const clusterDocument = `apiVersion: berth.dev/v1
-kind: Cluster
-metadata:
-  name: ${CLUSTER}
-spec:
-  region: ${REGION}
-  settings:
-    - { name: containerInsights, value: enhanced }
-  tags:
-    - { key: app, value: bench }
-`;
 
 /** A Fargate API service with its own task-definition family (so the manifests are fully valid). */
 function serviceDocument(i: number): string {
-  const name = serviceName(i);
-  return `apiVersion: berth.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  labels: { app: bench }
-spec:
-  region: ${REGION}
-  cluster: ${CLUSTER}
-  launchType: FARGATE
-  desiredCount: ${1 + (i % 4)}
-  networkConfiguration:
-    awsvpcConfiguration:
-      subnets: [subnet-0a1b2c3d4e5f60718, subnet-0f1e2d3c4b5a69788]
-      securityGroups: [sg-0123456789abcdef0]
-      assignPublicIp: DISABLED
-  deploymentConfiguration:
-    deploymentCircuitBreaker: { enable: true, rollback: true }
-    maximumPercent: 200
-    minimumHealthyPercent: 100
-  tags:
-    - { key: app, value: bench }
-  taskDefinition:
-    family: ${name}
-    cpu: "512"
-    memory: "2048"
-    networkMode: awsvpc
-    requiresCompatibilities: [FARGATE]
-    executionRoleArn: arn:aws:iam::${ACCOUNT}:role/bench-execution
-    containerDefinitions:
-      - name: app
-        image: ${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}:2024-12-01
-        essential: true
-        portMappings:
-          - { containerPort: 8080, protocol: tcp }
-        environment:
-          - { name: NODE_ENV, value: production }
-          - { name: PORT, value: "8080" }
-        secrets:
-          - name: DATABASE_URL
-            valueFrom: arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}/database-url
-        logConfiguration:
-          logDriver: awslogs
-          options:
-            awslogs-group: /ecs/${name}
-            awslogs-region: ${REGION}
-            awslogs-stream-prefix: ecs
-`;
+  return fargateServiceDocument(serviceName(i), serviceName(i), 1 + (i % 4));
 }
 
 async function scaleScenario(): Promise<void> {

@@ -57,6 +57,7 @@ import type { AlarmManifest, AutoScalingGroupManifest, ClusterManifest, Manifest
 import { manifestKey } from '../controller/manifests/types.ts';
 import type { AutoScalingGroupSeed } from '../sim/autoscaling/autoscaling-sim.ts';
 import { startSimulator } from '../sim/simulator.ts';
+import { ACCOUNT, CLUSTER, clusterDocument, fargateServiceDocument, REGION } from './fargate-stack.ts';
 
 const SCENARIOS = ['services', 'alarms'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -95,9 +96,6 @@ if (!Number.isInteger(families) || families < 0) throw new RangeError(`--familie
 if (!Number.isInteger(alarmCount) || alarmCount < 1) throw new RangeError(`--alarms must be a whole number of 1 or more, got ${alarmCount}`);
 if (!Number.isInteger(groupCount) || groupCount < 1) throw new RangeError(`--groups must be a whole number of 1 or more, got ${groupCount}`);
 
-const ACCOUNT = '070017891928';
-const REGION = 'ap-southeast-2';
-const CLUSTER = 'bench-cluster';
 const INSTANCE = 'berth';
 const credentials = { accessKeyId: 'sim', secretAccessKey: 'sim' };
 
@@ -201,69 +199,11 @@ const failures: string[] = [];
 // ---------------------------------------------------------------------------------------------
 // Scenario services: N services in one cluster.
 
-const clusterDocument = `apiVersion: berth.dev/v1
-kind: Cluster
-metadata:
-  name: ${CLUSTER}
-spec:
-  region: ${REGION}
-  settings:
-    - { name: containerInsights, value: enhanced }
-  tags:
-    - { key: app, value: bench }
-`;
 
 /** A Fargate API service; its task definition depends only on its family, so services share it. */
 function serviceDocument(i: number): string {
   const name = `svc-${String(i).padStart(4, '0')}`;
-  const family = families === 0 ? name : `bench-td-${i % families}`;
-  return `apiVersion: berth.dev/v1
-kind: Service
-metadata:
-  name: ${name}
-  labels: { app: bench }
-spec:
-  region: ${REGION}
-  cluster: ${CLUSTER}
-  launchType: FARGATE
-  desiredCount: ${1 + (i % 4)}
-  networkConfiguration:
-    awsvpcConfiguration:
-      subnets: [subnet-0a1b2c3d4e5f60718, subnet-0f1e2d3c4b5a69788]
-      securityGroups: [sg-0123456789abcdef0]
-      assignPublicIp: DISABLED
-  deploymentConfiguration:
-    deploymentCircuitBreaker: { enable: true, rollback: true }
-    maximumPercent: 200
-    minimumHealthyPercent: 100
-  tags:
-    - { key: app, value: bench }
-  taskDefinition:
-    family: ${family}
-    cpu: "512"
-    memory: "2048"
-    networkMode: awsvpc
-    requiresCompatibilities: [FARGATE]
-    executionRoleArn: arn:aws:iam::${ACCOUNT}:role/bench-execution
-    containerDefinitions:
-      - name: app
-        image: ${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${family}:2024-12-01
-        essential: true
-        portMappings:
-          - { containerPort: 8080, protocol: tcp }
-        environment:
-          - { name: NODE_ENV, value: production }
-          - { name: PORT, value: "8080" }
-        secrets:
-          - name: DATABASE_URL
-            valueFrom: arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${family}/database-url
-        logConfiguration:
-          logDriver: awslogs
-          options:
-            awslogs-group: /ecs/${family}
-            awslogs-region: ${REGION}
-            awslogs-stream-prefix: ecs
-`;
+  return fargateServiceDocument(name, families === 0 ? name : `bench-td-${i % families}`, 1 + (i % 4));
 }
 
 async function servicesScenario(): Promise<void> {
