@@ -22,8 +22,8 @@ import type { AlarmManifest, AutoScalingGroupManifest, ClusterManifest, Manifest
 import { manifestKey } from '../manifests/types.ts';
 import { TAG_PRUNE } from './inventory.ts';
 import type { AwsPorts } from './observe.ts';
-import { ownershipTags, TAG_FAILED_SPEC, TAG_MANAGED_BY } from './ownership.ts';
-import { annotation, clusterRef, regionOf, scaledGroups, scaledServices } from './plan.ts';
+import { ownershipTags, tagsByKey, TAG_FAILED_SPEC, TAG_MANAGED_BY } from './ownership.ts';
+import { annotation, clusterRef, regionOf } from './plan.ts';
 import type { Plan } from './plan.ts';
 import type { Health, PlanEntry } from './plan-types.ts';
 
@@ -197,7 +197,7 @@ async function applyGroup(entry: PlanEntry, m: AutoScalingGroupManifest, plan: P
   if (entry.action === 'no-change') return { key, status: 'unchanged', message: 'no change' };
   const region = regionOf(m.spec, input.defaultRegion, key);
   const autoscaling = input.aws.autoscaling(region);
-  const desired = desiredGroup(m, { desiredCapacityOwnedElsewhere: scaledGroups(input.manifests).has(m.metadata.name) });
+  const desired = desiredGroup(m, { desiredCapacityOwnedElsewhere: plan.scaled.groups.has(m.metadata.name) });
   const sizes = entry.changes.filter((c) => c.path === 'minSize' || c.path === 'maxSize' || c.path === 'desiredCapacity');
   if (sizes.length > 0) {
     progress(key, `setting ${sizes.map((c) => `${c.path} ${String(c.to)}`).join(', ')}`);
@@ -246,7 +246,6 @@ function mayPrune(tags: ReadonlyMap<string, string>, instance: string): string |
   return undefined;
 }
 
-const tagMap = (tags: readonly { key?: string; value?: string }[] | undefined): Map<string, string> => new Map((tags ?? []).map((t) => [t.key ?? '', t.value ?? '']));
 
 /**
  * Prunes one orphan: services scaled to 0 then deleted, task definition revisions deregistered,
@@ -263,7 +262,7 @@ async function pruneEntry(entry: PlanEntry, input: ApplyInput, progress: Progres
         const ecs = input.aws.ecs(region);
         const live = (await ecs.describeServices(cluster, [name])).services[0];
         if (!live) return { key, status: 'unchanged', message: 'already deleted' };
-        const refusal = mayPrune(tagMap(live.tags), input.instance);
+        const refusal = mayPrune(tagsByKey(live.tags), input.instance);
         if (refusal) return { key, status: 'refused', message: refusal };
         if ((live.desiredCount ?? 0) > 0) {
           progress(key, `scaling to 0 (from ${live.desiredCount ?? 0})`);
@@ -278,7 +277,7 @@ async function pruneEntry(entry: PlanEntry, input: ApplyInput, progress: Progres
         let count = 0;
         for (const arn of entry.target?.arns ?? []) {
           const { taskDefinition, tags } = await ecs.describeTaskDefinition(arn);
-          if (taskDefinition.status === 'INACTIVE' || mayPrune(tagMap(tags), input.instance)) continue;
+          if (taskDefinition.status === 'INACTIVE' || mayPrune(tagsByKey(tags), input.instance)) continue;
           await ecs.deregisterTaskDefinition(arn);
           count++;
         }
@@ -290,7 +289,7 @@ async function pruneEntry(entry: PlanEntry, input: ApplyInput, progress: Progres
         const arn = entry.target?.arns[0] ?? '';
         const live = (await cloudwatch.describeAlarms([entry.name])).alarms[0];
         if (!live) return { key, status: 'unchanged', message: 'already deleted' };
-        const refusal = mayPrune(new Map((await cloudwatch.listTags(live.AlarmArn ?? arn)).map((t) => [t.Key ?? '', t.Value ?? ''])), input.instance);
+        const refusal = mayPrune(tagsByKey(await cloudwatch.listTags(live.AlarmArn ?? arn)), input.instance);
         if (refusal) return { key, status: 'refused', message: refusal };
         progress(key, 'deleting alarm');
         await cloudwatch.deleteAlarms([entry.name]);
@@ -300,7 +299,7 @@ async function pruneEntry(entry: PlanEntry, input: ApplyInput, progress: Progres
         const autoscaling = input.aws.autoscaling(region);
         const live = (await autoscaling.describeGroups([entry.name])).groups[0];
         if (!live) return { key, status: 'unchanged', message: 'the group no longer exists' };
-        const tags = new Map((live.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+        const tags = tagsByKey(live.Tags);
         const refusal = mayPrune(tags, input.instance);
         if (refusal) return { key, status: 'refused', message: refusal };
         progress(key, 'releasing: removing Berth\'s tags');
@@ -319,7 +318,7 @@ async function applyService(entry: PlanEntry, m: ServiceManifest, plan: Plan, in
   const key = entry.key;
   const region = regionOf(m.spec, input.defaultRegion, key);
   const ecs = input.aws.ecs(region);
-  const desired = desiredService(m, { desiredCountOwnedElsewhere: scaledServices(input.manifests).has(m.metadata.name) });
+  const desired = desiredService(m, { desiredCountOwnedElsewhere: plan.scaled.services.has(m.metadata.name) });
   const live = plan.observed.services.get(`${region}/${clusterRef(desired.cluster)}/${desired.serviceName}`);
   const tags: Tag[] = [...(m.spec.tags ?? []), ...ownershipTags(input.instance, key, input.revision)];
 

@@ -11,6 +11,7 @@ import type { AlarmManifest, AutoScalingGroupManifest, ClusterManifest, Manifest
 import { clusterRef } from '../manifests/types.ts';
 import { inTransition } from '../kinds/auto-scaling-group/health.ts';
 import { discoverOwned } from './inventory.ts';
+import { tagsByKey } from './ownership.ts';
 import type { OwnedResource } from './inventory.ts';
 
 /** The AWS ports of each region: what plan and apply reach AWS through. */
@@ -98,7 +99,7 @@ export async function observe(aws: AwsPorts, input: ObserveInput): Promise<Obser
       const arn = alarm?.AlarmArn;
       if (arn === undefined) return;
       const known = ownedTags.get(arn);
-      const tags = known ?? new Map((await aws.cloudwatch(k.split('/')[0] ?? '').listTags(arn)).map((t) => [t.Key ?? '', t.Value ?? '']));
+      const tags = known ?? tagsByKey(await aws.cloudwatch(k.split('/')[0] ?? '').listTags(arn));
       alarmTags.set(arn, tags);
     }),
   );

@@ -20,6 +20,11 @@ export function ownershipTags(instance: string, manifestKey: string, revision: s
   return tags;
 }
 
+/** Tags as a map, whichever way the service spells them (ECS `{key, value}`, CloudWatch and Auto Scaling `{Key, Value}`). */
+export function tagsByKey(tags: readonly { readonly key?: string; readonly value?: string; readonly Key?: string; readonly Value?: string }[] | undefined): Map<string, string> {
+  return new Map((tags ?? []).map((t) => [t.key ?? t.Key ?? '', t.value ?? t.Value ?? '']));
+}
+
 export type OwnershipVerdict =
   | { readonly verdict: 'owned' }
   | { readonly verdict: 'adopt' }

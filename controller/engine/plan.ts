@@ -58,6 +58,8 @@ export interface Plan {
   readonly observed: Observed;
   /** Owned resources git no longer declares; entries with action `prune` or `orphaned` describe them. */
   readonly orphans: readonly Orphan[];
+  /** The Services (desiredCount) and AutoScalingGroups (desiredCapacity) a QueueScaler owns, by metadata.name. */
+  readonly scaled: { readonly services: ReadonlySet<string>; readonly groups: ReadonlySet<string> };
 }
 
 export const annotation = (m: { metadata: { annotations?: Record<string, string | undefined> } }, key: string): boolean =>
@@ -299,5 +301,5 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
     ...services.map((s) => planService(ctx, s)),
     ...orphans.map((o) => planOrphan(o, prune)),
   ];
-  return { entries, observed, orphans };
+  return { entries, observed, orphans, scaled: { services: ctx.scaledServices, groups: ctx.scaledGroups } };
 }
