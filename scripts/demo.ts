@@ -172,7 +172,7 @@ try {
     await fetch(`${api.url}/v1/documents`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
   }
   if (tty) process.stdout.write('\n');
-  say(`submitted ${documents} sample invoices: watch the GPU fleet wake up, then sleep after the scaler's 300 s (simulated) window`);
+  say(`submitted ${documents} sample invoices: watch the GPU fleet wake up, then sleep once its workers have been idle for the scaler's 120 s (simulated) window`);
 
   if (runFor > 0) {
     await new Promise((resolve) => setTimeout(resolve, runFor * 1000));

@@ -4,16 +4,23 @@ import type { QueueScalerManifest } from '../manifests/types.ts';
 import { decide, initialState, scalerPolicy } from './decision.ts';
 import type { Decision, Observation, ScalerPolicy, ScalerState } from './decision.ts';
 
-/** The production manifest's policy (manifests/ocr-gpu.yaml) with the schema's defaults. */
-const OCR: ScalerPolicy = {
+/** The schema's defaults with jobsPerTask 5 and maxTasks 4. */
+const DEFAULTS: ScalerPolicy = {
   jobsPerTask: 5,
   minTasks: 0,
   maxTasks: 4,
+  taskConcurrency: 1,
   tasksPerInstance: 1,
   scaleUpStabilizationSeconds: 0,
   scaleDownStabilizationSeconds: 300,
   fallbackAfterSeconds: 60,
 };
+/**
+ * The Kubernetes HPA's rule (taskConcurrency = jobsPerTask, so a task is kept only for the
+ * recommendation): most rows test the windows with it; the rows named "taskConcurrency 1" test
+ * the default, which keeps the tasks the backlog has work for.
+ */
+const HPA: ScalerPolicy = { ...DEFAULTS, taskConcurrency: 5 };
 
 /** A reading at `s` seconds: a backlog, or a failed read when given a string. */
 type Step = readonly [s: number, backlog: number | string];
@@ -124,7 +131,7 @@ const rows: readonly Row[] = [
     current: { tasks: 4, instances: 4 },
     steps: [[0, 0], [299, 0]],
     tasks: 4, instances: 4, direction: 'none', held: true, recommendation: 0,
-    reason: 'backlog 0 → 0 tasks (ceil(0/5)); scale-down held by the 300 s scale-down window (highest recommendation 4); 4 instances',
+    reason: 'backlog 0 → 0 tasks (ceil(0/5)); scale-down held by the 300 s scale-down window (highest: 4 tasks); 4 instances',
   },
   {
     name: '… and scales in once the whole window was low',
@@ -144,19 +151,48 @@ const rows: readonly Row[] = [
     current: { tasks: 3, instances: 3 },
     steps: [[0, 'ECONNREFUSED'], [400, 'ECONNREFUSED'], [401, 0]],
     tasks: 3, instances: 3, direction: 'none', held: true, recommendation: 0,
-    reason: 'queue readable again after 401 s of failed reads; backlog 0 → 0 tasks (ceil(0/5)); scale-down held by the 300 s scale-down window (highest recommendation 3); 3 instances',
+    reason: 'queue readable again after 401 s of failed reads; backlog 0 → 0 tasks (ceil(0/5)); scale-down held by the 300 s scale-down window (highest: 3 tasks); 3 instances',
   },
   {
     name: 'burst then drain: held while the burst is in the window',
     steps: [[0, 20], [10, 3], [299, 0]],
     tasks: 4, instances: 4, direction: 'none', held: true, recommendation: 0,
-    reason: 'backlog 0 → 0 tasks (ceil(0/5)); scale-down held by the 300 s scale-down window (highest recommendation 4); 4 instances',
+    reason: 'backlog 0 → 0 tasks (ceil(0/5)); scale-down held by the 300 s scale-down window (highest: 4 tasks); 4 instances',
   },
   {
     name: 'burst then drain: steps down to the highest recommendation left in the window',
     steps: [[0, 20], [10, 3], [300, 0]],
     tasks: 1, instances: 1, direction: 'down', held: true, recommendation: 0,
-    reason: 'backlog 0 → 0 tasks (ceil(0/5)); scale-down limited by the 300 s scale-down window (highest recommendation 1): 4 → 1; 1 instance',
+    reason: 'backlog 0 → 0 tasks (ceil(0/5)); scale-down limited by the 300 s scale-down window (highest: 1 task): 4 → 1; 1 instance',
+  },
+  {
+    name: 'taskConcurrency 1: 4 tasks on a backlog of 6 stay 4 past the window while the jobs are there',
+    policy: { taskConcurrency: 1 },
+    steps: [[0, 20], [10, 6], [400, 6]],
+    tasks: 4, instances: 4, direction: 'none', held: true, recommendation: 2,
+    reason: 'backlog 6 → 2 tasks (ceil(6/5)), work for 4 (ceil(6/1), capped at maxTasks 4); scale-down held by the 300 s scale-down window (highest: 4 tasks); 4 instances',
+  },
+  {
+    name: 'taskConcurrency 1: steps down to the tasks with work once the higher need left the window',
+    policy: { taskConcurrency: 1 },
+    steps: [[0, 20], [10, 6], [20, 2], [320, 2]],
+    tasks: 2, instances: 2, direction: 'down', held: true, recommendation: 1,
+    reason: 'backlog 2 → 1 task (ceil(2/5)), work for 2 (ceil(2/1)); scale-down limited by the 300 s scale-down window (highest: 2 tasks): 4 → 2; 2 instances',
+  },
+  {
+    name: 'taskConcurrency 1: work for more tasks does not scale up; only the recommendation does',
+    policy: { taskConcurrency: 1 },
+    current: { tasks: 1, instances: 1 },
+    steps: [[0, 3]],
+    tasks: 1, instances: 1, direction: 'none', held: false, recommendation: 1,
+    reason: 'backlog 3 → 1 task (ceil(3/5)), work for 3 (ceil(3/1)); no change; 1 instance',
+  },
+  {
+    name: 'taskConcurrency 1: an empty queue for the whole window scales to zero',
+    policy: { taskConcurrency: 1 },
+    steps: [[0, 20], [10, 3], [20, 0], [320, 0]],
+    tasks: 0, instances: 0, direction: 'down', held: false, recommendation: 0,
+    reason: 'backlog 0 → 0 tasks (ceil(0/5)); scaling down from 4; 0 instances',
   },
   {
     name: 'scale-down window 0: down at once',
@@ -234,7 +270,7 @@ const rows: readonly Row[] = [
     policy: { fallbackTasks: 2 },
     steps: [[0, 20], [10, 'timeout'], [70, 'timeout'], [100, 0]],
     tasks: 2, instances: 2, direction: 'none', held: true, recommendation: 0,
-    reason: 'queue readable again after 90 s of failed reads; backlog 0 → 0 tasks (ceil(0/5)); scale-down held by the 300 s scale-down window (highest recommendation 4); 2 instances',
+    reason: 'queue readable again after 90 s of failed reads; backlog 0 → 0 tasks (ceil(0/5)); scale-down held by the 300 s scale-down window (highest: 4 tasks); 2 instances',
   },
   {
     name: 'a lowered maxTasks applies to a held value',
@@ -248,7 +284,7 @@ const rows: readonly Row[] = [
 
 describe('decide', () => {
   it.each(rows)('$name', (row) => {
-    const { decisions } = run({ ...OCR, ...row.policy }, row.steps, row.current);
+    const { decisions } = run({ ...HPA, ...row.policy }, row.steps, row.current);
     expect(decisions.at(-1)).toEqual({
       tasks: row.tasks,
       instances: row.instances,
@@ -261,7 +297,7 @@ describe('decide', () => {
 
   it('steps down in stages as the old highs leave the scale-down window', () => {
     const steps: Step[] = [[0, 20], [100, 12], [200, 3], [250, 0], [300, 0], [399, 0], [400, 0], [500, 0], [600, 0]];
-    const { decisions } = run(OCR, steps);
+    const { decisions } = run(HPA, steps);
     expect(decisions.map((d) => [d.recommendation, d.tasks, d.direction, d.held])).toEqual([
       [4, 4, 'up', false],
       [3, 4, 'none', true],
@@ -276,12 +312,12 @@ describe('decide', () => {
   });
 
   it('a burst inside the window restarts the wait', () => {
-    const { decisions } = run(OCR, [[0, 20], [200, 0], [250, 20], [300, 0], [549, 0], [550, 0]]);
+    const { decisions } = run(HPA, [[0, 20], [200, 0], [250, 20], [300, 0], [549, 0], [550, 0]]);
     expect(decisions.map((d) => d.tasks)).toEqual([4, 4, 4, 4, 4, 0]);
   });
 
   it('failed reads hold, fall back after fallbackAfterSeconds, and recover on the next good read', () => {
-    const policy: ScalerPolicy = { ...OCR, fallbackTasks: 1, fallbackAfterSeconds: 60 };
+    const policy: ScalerPolicy = { ...HPA, fallbackTasks: 1, fallbackAfterSeconds: 60 };
     const { decisions, state } = run(policy, [[0, 15], [1, 'down'], [30, 'down'], [60, 'down'], [61, 'down'], [90, 'down'], [91, 12], [92, 30]]);
     expect(decisions.map((d) => [d.tasks, d.direction, d.held])).toEqual([
       [3, 'up', false],
@@ -298,7 +334,7 @@ describe('decide', () => {
 
   it('after a long outage the scale-down window runs again from the count held, before any scale-in', () => {
     // 3 tasks, then 900 s without data (far past the 300 s window), then an empty queue.
-    const { decisions } = run(OCR, [[0, 15], [10, 'down'], [600, 'down'], [910, 'down'], [911, 0], [1100, 0], [1212, 0]]);
+    const { decisions } = run(HPA, [[0, 15], [10, 'down'], [600, 'down'], [910, 'down'], [911, 0], [1100, 0], [1212, 0]]);
     expect(decisions.map((d) => [d.tasks, d.held])).toEqual([
       [3, false],
       [3, true],
@@ -311,32 +347,32 @@ describe('decide', () => {
   });
 
   it('a failed read in between good ones does not restart the fallback clock', () => {
-    const policy: ScalerPolicy = { ...OCR, fallbackTasks: 0, fallbackAfterSeconds: 60 };
+    const policy: ScalerPolicy = { ...HPA, fallbackTasks: 0, fallbackAfterSeconds: 60 };
     const { decisions } = run(policy, [[0, 15], [10, 'x'], [50, 15], [60, 'x'], [119, 'x'], [120, 'x']]);
     expect(decisions.map((d) => d.tasks)).toEqual([3, 3, 3, 3, 3, 0]);
   });
 
   it('keeps the history bounded by the longer window', () => {
     let state = initialState();
-    for (let s = 0; s < 5000; s++) state = decide(state, { at: s * 1000, backlog: (s * 7) % 23 }, OCR).state;
+    for (let s = 0; s < 5000; s++) state = decide(state, { at: s * 1000, backlog: (s * 7) % 23 }, HPA).state;
     expect(state.recommendations.length).toBeLessThanOrEqual(300);
     expect(state.recommendations.every((r) => r.at > 4999_000 - 300_000)).toBe(true);
   });
 
   it('a constant backlog keeps one recommendation', () => {
     let state = initialState({ tasks: 2, instances: 2 });
-    for (let s = 0; s < 1000; s++) state = decide(state, { at: s * 1000, backlog: 10 }, OCR).state;
-    expect(state.recommendations).toEqual([{ at: 999_000, tasks: 2 }]);
+    for (let s = 0; s < 1000; s++) state = decide(state, { at: s * 1000, backlog: 10 }, HPA).state;
+    expect(state.recommendations).toEqual([{ at: 999_000, tasks: 2, keep: 2 }]);
   });
 
-  it('never leaves the bounds, never lags a higher recommendation without a scale-up window, and never scales in on a failed read', () => {
+  it('never leaves the bounds, never lags a higher recommendation without a scale-up window, never removes a task the backlog has work for, and never scales in on a failed read', () => {
     const reading = fc.oneof(fc.nat({ max: 60 }), fc.constant('ECONNREFUSED'));
     fc.assert(
       fc.property(
-        fc.record({ minTasks: fc.nat({ max: 3 }), extra: fc.nat({ max: 5 }), down: fc.constantFrom(0, 30, 300), fallback: fc.option(fc.nat({ max: 8 }), { nil: undefined }) }),
+        fc.record({ minTasks: fc.nat({ max: 3 }), extra: fc.nat({ max: 5 }), down: fc.constantFrom(0, 30, 300), concurrency: fc.constantFrom(1, 2, 5, 8), fallback: fc.option(fc.nat({ max: 8 }), { nil: undefined }) }),
         fc.array(fc.tuple(fc.integer({ min: 0, max: 120 }), reading), { maxLength: 60 }),
-        ({ minTasks, extra, down, fallback }, gaps) => {
-          const policy: ScalerPolicy = { ...OCR, minTasks, maxTasks: Math.max(1, minTasks) + extra, scaleDownStabilizationSeconds: down, ...(fallback !== undefined ? { fallbackTasks: fallback } : {}) };
+        ({ minTasks, extra, down, concurrency, fallback }, gaps) => {
+          const policy: ScalerPolicy = { ...HPA, minTasks, maxTasks: Math.max(1, minTasks) + extra, taskConcurrency: concurrency, scaleDownStabilizationSeconds: down, ...(fallback !== undefined ? { fallbackTasks: fallback } : {}) };
           let state = initialState();
           let at = 0;
           for (const [gap, r] of gaps) {
@@ -347,8 +383,12 @@ describe('decide', () => {
             expect(d.tasks).toBeGreaterThanOrEqual(policy.minTasks);
             expect(d.tasks).toBeLessThanOrEqual(policy.maxTasks);
             expect(d.instances).toBe(d.tasks);
-            if (typeof r === 'number') expect(d.tasks).toBeGreaterThanOrEqual(d.recommendation);
-            else if (fallback === undefined) expect(d.tasks).toBe(Math.min(Math.max(previous.tasks, policy.minTasks), policy.maxTasks));
+            const bounded = (n: number) => Math.min(Math.max(n, policy.minTasks), policy.maxTasks);
+            if (typeof r === 'number') {
+              expect(d.tasks).toBeGreaterThanOrEqual(d.recommendation);
+              // A task the backlog has work for is never removed.
+              expect(d.tasks).toBeGreaterThanOrEqual(Math.min(bounded(previous.tasks), bounded(Math.ceil(r / concurrency))));
+            } else if (fallback === undefined) expect(d.tasks).toBe(bounded(previous.tasks));
             state = next.state;
           }
         },
@@ -357,21 +397,21 @@ describe('decide', () => {
   });
 
   it('takes a clock stepped back to be at the previous time: a held scale-down is not cut short', () => {
-    const first = decide(initialState(), { at: 1_000_000, backlog: 20 }, OCR);
-    const back = decide(first.state, { at: 1_000_000 - 600_000, backlog: 0 }, OCR);
+    const first = decide(initialState(), { at: 1_000_000, backlog: 20 }, HPA);
+    const back = decide(first.state, { at: 1_000_000 - 600_000, backlog: 0 }, HPA);
     expect(back.decision).toMatchObject({ tasks: 4, held: true });
     expect(back.state.at).toBe(1_000_000);
-    expect(decide(back.state, { at: 1_299_000, backlog: 0 }, OCR).decision.tasks).toBe(4);
-    expect(decide(back.state, { at: 1_300_000, backlog: 0 }, OCR).decision.tasks).toBe(0);
+    expect(decide(back.state, { at: 1_299_000, backlog: 0 }, HPA).decision.tasks).toBe(4);
+    expect(decide(back.state, { at: 1_300_000, backlog: 0 }, HPA).decision.tasks).toBe(0);
   });
 
   it('throws on invalid input', () => {
-    const { state } = decide(initialState(), { at: 5000, backlog: 1 }, OCR);
-    expect(() => decide(state, { at: Number.NaN, backlog: 1 }, OCR)).toThrow(RangeError);
-    expect(() => decide(state, { at: 6000, backlog: -1 }, OCR)).toThrow(RangeError);
-    expect(() => decide(state, { at: 6000, backlog: 1 }, { ...OCR, jobsPerTask: 0 })).toThrow(/jobsPerTask/);
-    expect(() => decide(state, { at: 6000, backlog: 1 }, { ...OCR, minTasks: 5 })).toThrow(/maxTasks/);
-    expect(() => decide(state, { at: 6000, backlog: 1 }, { ...OCR, instanceBounds: { min: 3, max: 1 } })).toThrow(/instanceBounds/);
+    const { state } = decide(initialState(), { at: 5000, backlog: 1 }, HPA);
+    expect(() => decide(state, { at: Number.NaN, backlog: 1 }, HPA)).toThrow(RangeError);
+    expect(() => decide(state, { at: 6000, backlog: -1 }, HPA)).toThrow(RangeError);
+    expect(() => decide(state, { at: 6000, backlog: 1 }, { ...HPA, jobsPerTask: 0 })).toThrow(/jobsPerTask/);
+    expect(() => decide(state, { at: 6000, backlog: 1 }, { ...HPA, minTasks: 5 })).toThrow(/maxTasks/);
+    expect(() => decide(state, { at: 6000, backlog: 1 }, { ...HPA, instanceBounds: { min: 3, max: 1 } })).toThrow(/instanceBounds/);
     expect(() => initialState({ tasks: -1, instances: 0 })).toThrow(RangeError);
   });
 });
@@ -385,15 +425,15 @@ describe('scalerPolicy', () => {
   };
 
   it("applies the schema's defaults", () => {
-    expect(scalerPolicy(spec)).toEqual(OCR);
+    expect(scalerPolicy(spec)).toEqual(DEFAULTS);
   });
 
   it("takes the group's sizes and the manifest's own values", () => {
     expect(
       scalerPolicy(
-        { ...spec, minTasks: 1, target: { ...spec.target, tasksPerInstance: 2 }, scaleUp: { stabilizationSeconds: 15 }, scaleDown: { stabilizationSeconds: 120 }, fallbackTasks: 2, fallbackAfterSeconds: 30 },
+        { ...spec, minTasks: 1, taskConcurrency: 2, target: { ...spec.target, tasksPerInstance: 2 }, scaleUp: { stabilizationSeconds: 15 }, scaleDown: { stabilizationSeconds: 120 }, fallbackTasks: 2, fallbackAfterSeconds: 30 },
         { minSize: 0, maxSize: 2 },
       ),
-    ).toEqual({ jobsPerTask: 5, minTasks: 1, maxTasks: 4, tasksPerInstance: 2, instanceBounds: { min: 0, max: 2 }, scaleUpStabilizationSeconds: 15, scaleDownStabilizationSeconds: 120, fallbackTasks: 2, fallbackAfterSeconds: 30 });
+    ).toEqual({ jobsPerTask: 5, minTasks: 1, maxTasks: 4, taskConcurrency: 2, tasksPerInstance: 2, instanceBounds: { min: 0, max: 2 }, scaleUpStabilizationSeconds: 15, scaleDownStabilizationSeconds: 120, fallbackTasks: 2, fallbackAfterSeconds: 30 });
   });
 });

@@ -7,13 +7,25 @@
  * recommendation = clamp(ceil(backlog / jobsPerTask), minTasks, maxTasks)
  *   With minTasks 0 any backlog ≥ 1 recommends at least 1 task (ceil of a positive number), so the
  *   first job after idle activates the service.
+ * keep = max(recommendation, clamp(ceil(backlog / taskConcurrency), minTasks, maxTasks))
+ *   The tasks the backlog has work for: a task runs `taskConcurrency` jobs at once, so no fewer
+ *   can work through the jobs present without one of them waiting.
  * tasks = clamp(previous tasks, lowest recommendation of the scale-up window,
- *                               highest recommendation of the scale-down window)
+ *                               highest keep of the scale-down window)
  *   This is the Kubernetes HPA's stabilization (`stabilizeRecommendationWithBehaviors` in
  *   pkg/controller/podautoscaler): with a scale-up window of 0 s a higher recommendation applies at
  *   once; with S > 0 s the count only rises to what every recommendation of the last S seconds
- *   asked for. Tasks fall only to the highest recommendation of the scale-down window, so they
- *   step down as old highs leave the window.
+ *   asked for. Tasks fall only to the highest keep of the scale-down window, so they step down as
+ *   old highs leave the window.
+ *
+ *   The HPA takes the same recommendation both ways; Berth does not. jobsPerTask says how much
+ *   backlog justifies another task; once a task runs, what it costs to keep it is its idle time,
+ *   and a task that still has a job to work on is not idle. So a task is removed only when it has
+ *   had no work for the whole scale-down window: 4 tasks on a backlog of 6 (recommendation 2) stay
+ *   4 while the 6 jobs run, rather than dropping to 2 and making 2 jobs wait, only to scale up again
+ *   at the next burst. On bench/scaler-cost's day this rule with a 120 s window costs less and
+ *   waits less than the HPA's rule with any window (see the bench's sensitivity table). With
+ *   taskConcurrency ≥ jobsPerTask, keep is the recommendation: the HPA's rule.
  * instances = clamp(ceil(tasks / tasksPerInstance), group minSize, group maxSize)
  *
  * A failed read holds the last decision: the scaler never scales in on missing data. After
@@ -45,6 +57,12 @@ export interface ScalerPolicy {
   readonly minTasks: number;
   /** The most tasks, however long the backlog. At least 1 and at least `minTasks`. */
   readonly maxTasks: number;
+  /**
+   * Jobs one task works on at once (the worker's BullMQ `concurrency`): scale-down keeps
+   * ceil(backlog / taskConcurrency) tasks, those the backlog has work for. At least 1.
+   * @defaultValue 1 (at the caller)
+   */
+  readonly taskConcurrency: number;
   /** Tasks that fit on one instance: instances = ceil(tasks / tasksPerInstance). @defaultValue 1 (at the caller) */
   readonly tasksPerInstance: number;
   /** The Auto Scaling group manifest's `minSize`/`maxSize`; without it instances are not clamped. */
@@ -72,7 +90,10 @@ export type Observation =
 export interface Recommendation {
   /** When it was last made (ms). */
   readonly at: number;
+  /** The recommendation: what the scale-up window compares. */
   readonly tasks: number;
+  /** The tasks the backlog had work for, at least `tasks`: what the scale-down window compares. */
+  readonly keep: number;
 }
 
 /** What the scaler remembers between decisions. Plain data: it can be logged, compared and kept across calls. */
@@ -139,6 +160,7 @@ export function scalerPolicy(spec: QueueScalerManifest['spec'], group?: AutoScal
     jobsPerTask: spec.jobsPerTask,
     minTasks: spec.minTasks ?? 0,
     maxTasks: spec.maxTasks,
+    taskConcurrency: spec.taskConcurrency ?? 1,
     tasksPerInstance: spec.target.tasksPerInstance ?? 1,
     ...(group ? { instanceBounds: { min: group.minSize, max: group.maxSize } } : {}),
     scaleUpStabilizationSeconds: spec.scaleUp?.stabilizationSeconds ?? 0,
@@ -154,6 +176,8 @@ function decideBacklog(state: ScalerState, obs: { readonly at: number; readonly 
   const { minTasks, maxTasks } = policy;
   const raw = Math.ceil(backlog / policy.jobsPerTask);
   const recommendation = clamp(raw, minTasks, maxTasks);
+  const rawKeep = Math.ceil(backlog / policy.taskConcurrency);
+  const keep = Math.max(recommendation, clamp(rawKeep, minTasks, maxTasks));
   const previous = state.tasks;
   const current = clamp(previous, minTasks, maxTasks);
 
@@ -163,26 +187,27 @@ function decideBacklog(state: ScalerState, obs: { readonly at: number; readonly 
   const downMs = policy.scaleDownStabilizationSeconds * 1000;
   const longestMs = Math.max(upMs, downMs);
   let history = state.recommendations.filter((r) => r.at > at - longestMs);
-  if (state.recommendations.length === 0 && longestMs > 0) history = [{ at, tasks: current }];
+  if (state.recommendations.length === 0 && longestMs > 0) history = [{ at, tasks: current, keep: current }];
 
-  // The HPA's stabilization: the lowest recommendation of the scale-up window and the highest of the
-  // scale-down window, each including this one, bound how far the count moves from where it is.
+  // The HPA's stabilization: the lowest recommendation of the scale-up window and the highest keep of
+  // the scale-down window, each including this one, bound how far the count moves from where it is.
   let lowest = recommendation;
-  let highest = recommendation;
+  let highest = keep;
   for (const r of history) {
     if (r.at > at - upMs) lowest = Math.min(lowest, r.tasks);
-    if (r.at > at - downMs) highest = Math.max(highest, r.tasks);
+    if (r.at > at - downMs) highest = Math.max(highest, r.keep);
   }
   const tasks = Math.min(Math.max(current, lowest), highest);
   const instances = instancesFor(tasks, policy);
 
   // Record this recommendation; a repeat only moves the time of the last one.
-  const last = history.at(-1);
-  history = last?.tasks === recommendation ? [...history.slice(0, -1), { at, tasks: recommendation }] : [...history, { at, tasks: recommendation }];
+  history = record(history, { at, tasks: recommendation, keep }, longestMs);
 
   const parts: string[] = [];
   if (state.failingSince !== undefined) parts.push(`queue readable again after ${seconds(at - state.failingSince)} of failed reads`);
-  parts.push(`backlog ${backlog} → ${plural(recommendation, 'task')} (ceil(${backlog}/${policy.jobsPerTask})${boundNote(raw, minTasks, maxTasks, 'minTasks', 'maxTasks')})`);
+  let reading = `backlog ${backlog} → ${plural(recommendation, 'task')} (ceil(${backlog}/${policy.jobsPerTask})${boundNote(raw, minTasks, maxTasks, 'minTasks', 'maxTasks')})`;
+  if (keep > recommendation) reading += `, work for ${keep} (ceil(${backlog}/${policy.taskConcurrency})${boundNote(rawKeep, minTasks, maxTasks, 'minTasks', 'maxTasks')})`;
+  parts.push(reading);
   if (current !== previous) parts.push(`the previous ${plural(previous, 'task')} brought within minTasks ${minTasks}…maxTasks ${maxTasks}`);
   parts.push(stepReason({ current, tasks, recommendation, lowest, highest, policy }));
   parts.push(instanceReason(tasks, instances, policy));
@@ -224,7 +249,7 @@ function decideUnreadable(state: ScalerState, obs: { readonly at: number; readon
     // The held (or fallback) count stands as this moment's recommendation: after an outage the
     // scale-down window runs again from the last count held, so the first reads after the queue comes
     // back (from a Redis restarted empty, say) do not scale in at once.
-    state: { recommendations: record(state.recommendations, { at, tasks }, Math.max(policy.scaleUpStabilizationSeconds, policy.scaleDownStabilizationSeconds) * 1000), tasks, instances, at, failingSince },
+    state: { recommendations: record(state.recommendations, { at, tasks, keep: tasks }, Math.max(policy.scaleUpStabilizationSeconds, policy.scaleDownStabilizationSeconds) * 1000), tasks, instances, at, failingSince },
   };
 }
 
@@ -240,7 +265,7 @@ interface StepInput {
 /** Why the count moved (or did not) from `current` to `tasks`. */
 function stepReason({ current, tasks, recommendation, lowest, highest, policy }: StepInput): string {
   const up = `the ${policy.scaleUpStabilizationSeconds} s scale-up window (lowest recommendation ${lowest})`;
-  const down = `the ${policy.scaleDownStabilizationSeconds} s scale-down window (highest recommendation ${highest})`;
+  const down = `the ${policy.scaleDownStabilizationSeconds} s scale-down window (highest: ${plural(highest, 'task')})`;
   if (tasks > current) return tasks === recommendation ? `scaling up from ${current}` : `scale-up limited by ${up}: ${current} → ${tasks}`;
   if (tasks < current) return tasks === recommendation ? `scaling down from ${current}` : `scale-down limited by ${down}: ${current} → ${tasks}`;
   if (recommendation > tasks) return `scale-up held by ${up}`;
@@ -259,7 +284,7 @@ function instanceReason(tasks: number, instances: number, policy: ScalerPolicy):
 function record(history: readonly Recommendation[], entry: Recommendation, longestMs: number): Recommendation[] {
   const kept = history.filter((r) => r.at > entry.at - longestMs);
   const last = kept.at(-1);
-  return last?.tasks === entry.tasks ? [...kept.slice(0, -1), entry] : [...kept, entry];
+  return last?.tasks === entry.tasks && last.keep === entry.keep ? [...kept.slice(0, -1), entry] : [...kept, entry];
 }
 
 function instancesFor(tasks: number, policy: ScalerPolicy): number {
@@ -275,6 +300,7 @@ function checkPolicy(p: ScalerPolicy): void {
   if (!Number.isInteger(p.jobsPerTask) || p.jobsPerTask < 1) fail(`jobsPerTask must be a whole number of 1 or more, not ${p.jobsPerTask}`);
   if (!isCount(p.minTasks)) fail(`minTasks must be a whole number of 0 or more, not ${p.minTasks}`);
   if (!Number.isInteger(p.maxTasks) || p.maxTasks < Math.max(1, p.minTasks)) fail(`maxTasks must be a whole number of at least 1 and at least minTasks (${p.minTasks}), not ${p.maxTasks}`);
+  if (!Number.isInteger(p.taskConcurrency) || p.taskConcurrency < 1) fail(`taskConcurrency must be a whole number of 1 or more, not ${p.taskConcurrency}`);
   if (!Number.isInteger(p.tasksPerInstance) || p.tasksPerInstance < 1) fail(`tasksPerInstance must be a whole number of 1 or more, not ${p.tasksPerInstance}`);
   const b = p.instanceBounds;
   if (b && (!isCount(b.min) || !isCount(b.max) || b.min > b.max)) fail(`instanceBounds must be whole numbers with 0 ≤ min ≤ max, not ${b.min}…${b.max}`);

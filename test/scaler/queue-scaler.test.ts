@@ -133,8 +133,8 @@ describe('queue scaler', () => {
     await w.scaler.tick();
     expect(w.scaler.lastDecision()).toMatchObject({ tasks: 1, held: true });
 
-    // After the 300 s window: the service goes to zero, then the group, once the instance is idle.
-    await advance(w, 330);
+    // After the 120 s window: the service goes to zero, then the group, once the instance is idle.
+    await advance(w, 150);
     await eventually('back to zero', async () => {
       await advance(w, 30);
       const now = await sizes(w);
@@ -164,18 +164,20 @@ describe('queue scaler', () => {
     );
     expect(Math.max(...(stats.Datapoints ?? []).map((d) => d.Maximum ?? 0))).toBeGreaterThanOrEqual(60);
 
-    // Drain 90 of 100: 10 left → 2 tasks recommended, but the window holds 4.
-    await drain(w, 90);
+    // Drain 98 of 100: 2 left → 1 task recommended, but the window holds 4.
+    await drain(w, 98);
     await w.scaler.tick();
-    expect(w.scaler.lastDecision()).toMatchObject({ tasks: 4, held: true, recommendation: 2 });
+    expect(w.scaler.lastDecision()).toMatchObject({ tasks: 4, held: true, recommendation: 1 });
     expect((await sizes(w)).tasks).toBe(4);
-    // After the window: down to 2 tasks, then the group to 2 once two instances are idle.
-    await advance(w, 330);
+    // After the window: down to 2 tasks, not 1, since the 2 jobs left keep 2 workers busy
+    // (taskConcurrency 1); then the group to 2 once two instances are idle.
+    await advance(w, 150);
     await eventually('2 and 2', async () => {
       await advance(w, 30);
       const now = await sizes(w);
       return now.tasks === 2 && now.instances === 2 ? now : undefined;
     });
+    expect(w.scaler.lastDecision()).toMatchObject({ tasks: 2, held: true, recommendation: 1 });
     expect(terminatedBusy(w)).toEqual([]);
     expect(w.s.sim.history.filter((e) => e.type === 'instance-terminated')).toHaveLength(2);
   });
