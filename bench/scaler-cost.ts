@@ -607,6 +607,11 @@ function printTable(title: string, rows: readonly Row[]): void {
     percentile(o.sorted, 100).toFixed(0),
     String(o.launches),
   ]);
+  printColumns(header, lines);
+}
+
+/** A table: the first column left-aligned, the others right-aligned, under a ruled header. */
+function printColumns(header: readonly string[], lines: readonly (readonly string[])[]): void {
   const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => (l[c] ?? '').length)));
   const format = (cells: readonly string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
   console.log(format(header));
@@ -697,12 +702,8 @@ function otherDaysTable(days: number): void {
   const worst = (c: number): number => column(c).at(-1) ?? 0;
   const summary = (label: string, pick: (c: number) => number): string[] => [label, '', ...header.slice(2).map((_, k) => shown(pick(k + 2), k + 2))];
   lines.push(summary('median', median), summary('worst', worst));
-  const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => (l[c] ?? '').length)));
-  const format = (cells: readonly string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
   console.log(`\nOther days (seeds 1…${days}, same load model; worst = the highest of each column):`);
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const line of lines) console.log(format(line));
+  printColumns(header, lines);
 }
 
 function clock(t: number): string {
