@@ -2,8 +2,10 @@
  * `npm run demo`: the whole system on one machine, for real but for AWS. A local Redis, the AWS
  * simulator in real-time mode (seeded with the deployment's g5.xlarge group `filot-ocr-gpu-asg`
  * joining `filot-ocr-gpu-cluster`), `berth run` on this repository's manifests/, the document API
- * and a CPU OCR worker; then it submits sample documents so the queue scaler wakes the (simulated)
- * GPU fleet and puts it back to sleep. Ctrl-C stops everything it started.
+ * and a CPU OCR worker standing in for the GPU fleet's workers (it takes jobs only while the
+ * simulated GPU service has a task placed); then it submits sample documents so the queue scaler
+ * wakes the (simulated) GPU fleet, which works through them and goes back to sleep. Ctrl-C stops
+ * everything it started.
  *
  *   npm run demo [-- --speed 10] [-- --for 120]   (--for: stop by itself after that many seconds)
  */
@@ -104,7 +106,7 @@ try {
     quiet,
   );
   cleanups.push(() => controller.stop());
-  // The document API and a CPU OCR worker, sharing a storage directory and the queue.
+  // The document API and the OCR worker, sharing a storage directory and the queue.
   const storageDir = await mkdtemp(join(tmpdir(), 'berth-demo-docs-'));
   cleanups.push(() => rm(storageDir, { recursive: true, force: true }));
   const storage = new LocalDirectoryStorage(storageDir);
@@ -118,10 +120,30 @@ try {
     await queue.close();
     connection.disconnect();
   });
+  // The CPU worker stands in for the GPU service's workers: it runs while the simulated service
+  // has a task placed on an instance and stops when the scaler takes the last one away. So the jobs
+  // wait for the (simulated) instance boot as they would in production, and the fleet, not this
+  // process, decides when work is done.
   const engine = await createOcrEngine({ provider: 'cpu' });
-  const worker = new OcrWorker({ redisUrl: redis.url, storage, engine, log: quiet });
+  let worker: OcrWorker | undefined;
+  let following: Promise<void> = Promise.resolve();
+  const followFleet = (placed: number): void => {
+    following = following
+      .then(async () => {
+        if (placed > 0 && !worker) {
+          worker = new OcrWorker({ redisUrl: redis.url, storage, engine, log: quiet });
+          await worker.start();
+        } else if (placed === 0 && worker) {
+          const stopping = worker;
+          worker = undefined;
+          await stopping.close();
+        }
+      })
+      .catch((err: unknown) => say(`OCR worker: ${err instanceof Error ? err.message : String(err)}`));
+  };
   cleanups.push(async () => {
-    await worker.close();
+    await following;
+    await worker?.close();
     await engine.close();
   });
 
@@ -142,9 +164,13 @@ try {
     const applied = status.resources.filter((r) => r.kind !== 'QueueScaler');
     const scaler = status.resources.find((r) => r.kind === 'QueueScaler');
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'completed');
-    const state = sim.sim.dump() as { autoscaling: { groups: { name: string; desiredCapacity: number; instances: { lifecycleState: string }[] }[] }; ecs: { services: { name: string; desiredCount: number }[] } };
+    const state = sim.sim.dump() as {
+      autoscaling: { groups: { name: string; desiredCapacity: number; instances: { lifecycleState: string }[] }[] };
+      ecs: { services: { name: string; desiredCount: number }[]; containerInstances: { cluster: string; tasks: number }[] };
+    };
     const group = state.autoscaling.groups.find((g) => g.name === 'filot-ocr-gpu-asg');
     const gpu = state.ecs.services.find((s) => s.name === 'filot-ocr-gpu-service');
+    followFleet(state.ecs.containerInstances.filter((i) => i.cluster === 'filot-ocr-gpu-cluster').reduce((n, i) => n + i.tasks, 0));
     const text =
       `rev ${(status.source.revision ?? '…').slice(0, 7)} | ${applied.filter((r) => r.syncStatus === 'Synced').length}/${applied.length} synced, ` +
       `${applied.filter((r) => r.health.status === 'Healthy').length} healthy | backlog ${(counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.active ?? 0)}, done ${counts.completed ?? 0} | ` +
@@ -158,7 +184,6 @@ try {
   cleanups.push(() => Promise.resolve(clearInterval(ticker)));
 
   // Once the stack is in sync, the work arrives: sample invoices through the API.
-  await worker.start();
   const synced = async (): Promise<boolean> => {
     const status = (await (await fetch(`${controller.url}/api/v1/status`)).json()) as ControllerStatus;
     const applied = status.resources.filter((r) => r.kind !== 'QueueScaler');
@@ -172,7 +197,7 @@ try {
     await fetch(`${api.url}/v1/documents`, { method: 'POST', body: form, headers: { authorization: `Bearer ${token}` } });
   }
   if (tty) process.stdout.write('\n');
-  say(`submitted ${documents} sample invoices: watch the GPU fleet wake up, then sleep once its workers have been idle for the scaler's 120 s (simulated) window`);
+  say(`submitted ${documents} sample invoices: watch the GPU fleet wake up, boot (180 s simulated), read them, and sleep once its workers have been idle for the scaler's 120 s window`);
 
   if (runFor > 0) {
     await new Promise((resolve) => setTimeout(resolve, runFor * 1000));
