@@ -181,13 +181,12 @@ function decideBacklog(state: ScalerState, obs: { readonly at: number; readonly 
   const previous = state.tasks;
   const current = clamp(previous, minTasks, maxTasks);
 
-  // Forget what no window can see any more. The first good read starts the windows with the count
-  // found at start (a failed read never drops recommendations, so empty means "no good read yet").
+  // The first good read starts the windows with the count found at start (a failed read never drops
+  // recommendations, so empty means "no good read yet").
   const upMs = policy.scaleUpStabilizationSeconds * 1000;
   const downMs = policy.scaleDownStabilizationSeconds * 1000;
   const longestMs = Math.max(upMs, downMs);
-  let history = state.recommendations.filter((r) => r.at > at - longestMs);
-  if (state.recommendations.length === 0 && longestMs > 0) history = [{ at, tasks: current, keep: current }];
+  const history = state.recommendations.length === 0 && longestMs > 0 ? [{ at, tasks: current, keep: current }] : state.recommendations;
 
   // The HPA's stabilization: the lowest recommendation of the scale-up window and the highest keep of
   // the scale-down window, each including this one, bound how far the count moves from where it is.
@@ -200,8 +199,8 @@ function decideBacklog(state: ScalerState, obs: { readonly at: number; readonly 
   const tasks = Math.min(Math.max(current, lowest), highest);
   const instances = instancesFor(tasks, policy);
 
-  // Record this recommendation; a repeat only moves the time of the last one.
-  history = record(history, { at, tasks: recommendation, keep }, longestMs);
+  // Record this recommendation, forgetting what no window can see any more.
+  const recommendations = record(history, { at, tasks: recommendation, keep }, longestMs);
 
   const parts: string[] = [];
   if (state.failingSince !== undefined) parts.push(`queue readable again after ${seconds(at - state.failingSince)} of failed reads`);
@@ -214,7 +213,7 @@ function decideBacklog(state: ScalerState, obs: { readonly at: number; readonly 
 
   return {
     decision: { tasks, instances, direction: direction(previous, tasks), reason: parts.join('; '), held: tasks !== recommendation, recommendation },
-    state: { recommendations: history, tasks, instances, at, failingSince: undefined },
+    state: { recommendations, tasks, instances, at, failingSince: undefined },
   };
 }
 
