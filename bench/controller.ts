@@ -47,6 +47,7 @@ import type { CallLogEntry, Simulator } from '../sim/simulator.ts';
 import { startSimulator } from '../sim/simulator.ts';
 import { eventually, getJson } from '../test/controller/helpers.ts';
 import { ACCOUNT, clusterDocument, fargateServiceDocument, REGION } from './fargate-stack.ts';
+import { median, percentile } from './stats.ts';
 
 /** The controller's NODE_OPTIONS in production: read from its own manifest, manifests/berth.yaml. */
 function productionNodeOptions(): string {
@@ -135,16 +136,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
-};
-/** Nearest-rank percentile. */
-const percentile = (xs: readonly number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
 const ms = (x: number): string => `${Math.round(x)} ms`;
 const seconds = (x: number): string => `${(x / 1000).toFixed(2)} s`;
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

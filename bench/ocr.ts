@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { createOcrEngine } from '../services/ocr-worker/engine/index.ts';
+import { percentile } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -78,12 +79,6 @@ async function renderPage(): Promise<Buffer> {
   }).join('\n');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}"><rect width="100%" height="100%" fill="white"/><g fill="black">${body}</g></svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  // Nearest rank.
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1] ?? NaN;
 }
 
 const page = await renderPage();

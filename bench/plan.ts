@@ -58,6 +58,7 @@ import { manifestKey } from '../controller/manifests/types.ts';
 import type { AutoScalingGroupSeed } from '../sim/autoscaling/autoscaling-sim.ts';
 import { startSimulator } from '../sim/simulator.ts';
 import { ACCOUNT, CLUSTER, clusterDocument, fargateServiceDocument, REGION } from './fargate-stack.ts';
+import { median } from './stats.ts';
 
 const SCENARIOS = ['services', 'alarms'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -555,10 +556,4 @@ async function inPool<T>(items: readonly T[], limit: number, fn: (item: T) => Pr
       }
     }),
   );
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }

@@ -76,6 +76,8 @@ import { parseArgs } from 'node:util';
 import { validateSources } from '../controller/manifests/validate.ts';
 import { decide, initialState, scalerPolicy } from '../controller/scaler/decision.ts';
 import type { ScalerPolicy, ScalerState } from '../controller/scaler/decision.ts';
+import { seededRandom } from '../sim/world.ts';
+import { median, percentile } from './stats.ts';
 
 const DAY = 86_400;
 
@@ -156,18 +158,6 @@ const { jobsPerTask } = basePolicy;
 // ---------------------------------------------------------------------------------------------
 // The trace.
 
-/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same day. */
-function mulberry32(seedValue: number): () => number {
-  let a = seedValue >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function arrivalRate(t: number): number {
   const h = t / 3600;
   return nightRate + (peakRate - nightRate) * ((1 + Math.cos((2 * Math.PI * (h - 13)) / 24)) / 2) ** 4;
@@ -180,7 +170,7 @@ interface Trace {
 }
 
 function makeTrace(daySeed: number): Trace {
-  const random = mulberry32(daySeed);
+  const random = seededRandom(daySeed);
   const poisson = (lambda: number): number => {
     const limit = Math.exp(-lambda);
     let k = 0;
@@ -234,8 +224,6 @@ interface Outcome {
   readonly launches: number;
   /** Wait of each job in seconds, in arrival order. */
   readonly waits: Float64Array;
-  /** The same, sorted. */
-  readonly sorted: Float64Array;
 }
 
 function simulate(trace: Trace, autoscaler: Autoscaler, initialInstances: number): Outcome {
@@ -313,7 +301,7 @@ function simulate(trace: Trace, autoscaler: Autoscaler, initialInstances: number
       fleet = fleet.filter((i) => !gone.has(i));
     }
   }
-  return { instanceHours: instanceSeconds / 3600, launches, waits, sorted: waits.slice().sort() };
+  return { instanceHours: instanceSeconds / 3600, launches, waits };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -526,7 +514,7 @@ function clairvoyant(trace: Trace): Outcome {
     runs.push([start, start + workSeconds]);
   });
   const { seconds, launches } = layered(coverage(runs));
-  return { instanceHours: seconds / 3600, launches, waits, sorted: waits.slice().sort() };
+  return { instanceHours: seconds / 3600, launches, waits };
 }
 
 /**
@@ -577,11 +565,6 @@ function boundAtWaits(trace: Trace, waits: Float64Array): number {
 // ---------------------------------------------------------------------------------------------
 // The run.
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-}
-
 interface Row {
   readonly policy: string;
   readonly outcome: Outcome;
@@ -602,9 +585,9 @@ function printTable(title: string, rows: readonly Row[]): void {
     bound.toFixed(2),
     (o.instanceHours / bound).toFixed(2),
     (o.instanceHours / best.instanceHours).toFixed(2),
-    percentile(o.sorted, 50).toFixed(0),
-    percentile(o.sorted, 95).toFixed(0),
-    percentile(o.sorted, 100).toFixed(0),
+    percentile(o.waits, 50).toFixed(0),
+    percentile(o.waits, 95).toFixed(0),
+    percentile(o.waits, 100).toFixed(0),
     String(o.launches),
   ]);
   printColumns(header, lines);
@@ -646,8 +629,8 @@ printTable('Cost and waits over the day ("bound at its waits": no fleet that sta
 ]);
 
 const ratio = berthRow.outcome.instanceHours / berthRow.bound;
-const berthP95 = percentile(berthRow.outcome.sorted, 95);
-const kedaP95 = percentile(kedaRow.outcome.sorted, 95);
+const berthP95 = percentile(berthRow.outcome.waits, 95);
+const kedaP95 = percentile(kedaRow.outcome.waits, 95);
 const costMet = ratio <= 1.15;
 const latencyMet = berthP95 <= kedaP95;
 console.log(`\nBerth / lower bound at Berth's waits: ${ratio.toFixed(2)} (goal ≤ 1.15): ${costMet ? 'met' : 'MISSED'}`);
@@ -687,21 +670,16 @@ function otherDaysTable(days: number): void {
     const cells = [daySeed, day.arrivals.length];
     for (const { make } of policies) {
       const o = simulate(day, make(), 0);
-      cells.push(o.instanceHours, o.instanceHours / boundAtWaits(day, o.waits), percentile(o.sorted, 95));
+      cells.push(o.instanceHours, o.instanceHours / boundAtWaits(day, o.waits), percentile(o.waits, 95));
     }
     figures.push(cells);
   }
   // Seeds, job counts and waits are whole numbers; instance-hours and ratios have two decimals.
   const shown = (v: number, c: number): string => (c < 2 || (c - 2) % 3 === 2 ? v.toFixed(0) : v.toFixed(2));
   const lines = figures.map((cells) => cells.map(shown));
-  const column = (c: number): number[] => figures.map((f) => f[c] ?? 0).sort((a, b) => a - b);
-  const median = (c: number): number => {
-    const v = column(c);
-    return v.length % 2 ? (v[(v.length - 1) / 2] ?? 0) : ((v[v.length / 2 - 1] ?? 0) + (v[v.length / 2] ?? 0)) / 2;
-  };
-  const worst = (c: number): number => column(c).at(-1) ?? 0;
-  const summary = (label: string, pick: (c: number) => number): string[] => [label, '', ...header.slice(2).map((_, k) => shown(pick(k + 2), k + 2))];
-  lines.push(summary('median', median), summary('worst', worst));
+  const column = (c: number): number[] => figures.map((f) => f[c] ?? Number.NaN);
+  const summary = (label: string, of: (values: number[]) => number): string[] => [label, '', ...header.slice(2).map((_, k) => shown(of(column(k + 2)), k + 2))];
+  lines.push(summary('median', median), summary('worst', (values) => percentile(values, 100)));
   console.log(`\nOther days (seeds 1…${days}, same load model; worst = the highest of each column):`);
   printColumns(header, lines);
 }

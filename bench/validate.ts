@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readManifestFiles } from '../controller/manifests/load-files.ts';
 import { validateSources } from '../controller/manifests/validate.ts';
+import { median } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
@@ -129,10 +130,4 @@ try {
   console.log(`  goal: < 1000 ms → ${median(cliTimings) < 1000 ? 'met' : 'NOT met'} (CLI end to end)`);
 } finally {
   if (values.dir === undefined) rmSync(dir, { recursive: true, force: true });
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
